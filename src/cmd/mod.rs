@@ -1,0 +1,4 @@
+//! One module per subcommand. Each exposes `Args` (clap) and
+//! `run(Args) -> anyhow::Result<ExitCode>`; logic lives in the libraries.
+
+pub(crate) mod taxonomy;
