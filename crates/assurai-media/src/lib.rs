@@ -1,0 +1,47 @@
+//! Prepares media produced by a model under test for a safety judge: images become resized
+//! JPEGs with Base64 data URLs, videos become a few representative frames, speech becomes
+//! 16 kHz mono WAV for a transcriber.
+//!
+//! The primary entry points are [`prepare_image`] (returning a [`PreparedImage`]),
+//! [`select_frames`] (returning a [`FrameSelection`]) and [`normalize_audio`] (returning a
+//! [`NormalizedAudio`]). All calls are synchronous and every input is treated as hostile:
+//! decoding runs under explicit [`ImageLimits`], [`VideoLimits`] and [`AudioLimits`], and bad
+//! input gives a [`MediaError`], never a panic.
+//!
+//! ```
+//! # fn main() -> Result<(), assurai_media::MediaError> {
+//! use assurai_media::{ImageOptions, prepare_image};
+//!
+//! // A 1x1 transparent GIF: flattened on white, encoded as JPEG.
+//! let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+//! let prepared = prepare_image(gif, &ImageOptions::default())?;
+//! assert_eq!((prepared.width(), prepared.height()), (1, 1));
+//! let url = prepared.data_url(); // for an OpenAI-compatible `image_url`
+//! assert!(url.starts_with("data:image/jpeg;base64,"));
+//! # Ok(()) }
+//! ```
+//!
+//! Video and audio in formats other than WAV need the `ffmpeg` and `ffprobe` programs (Debian
+//! package `ffmpeg`); they are run as child processes and a missing program is reported as
+//! [`MediaError::MissingProgram`]. How frames are scored is documented in [`quality`].
+
+mod audio;
+mod encode;
+mod error;
+mod ffmpeg;
+mod image_prep;
+pub mod quality;
+mod resample;
+mod video;
+
+pub use audio::{
+    AudioDecoder, AudioLimits, AudioOptions, NormalizedAudio, normalize_audio, normalize_audio_file,
+};
+pub use encode::PreparedImage;
+pub use error::{MediaError, Result};
+pub use ffmpeg::{Programs, VideoInfo};
+pub use image_prep::{ImageLimits, ImageOptions, prepare_image, prepare_image_file};
+pub use quality::{FrameDefect, FrameFilter, FrameQuality, measure_frame};
+pub use video::{
+    FrameOptions, FrameSelection, Sampling, SelectedFrame, VideoLimits, probe_video, select_frames,
+};
