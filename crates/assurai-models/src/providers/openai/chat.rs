@@ -1,0 +1,390 @@
+//! `POST /chat/completions`, plain and streaming.
+
+use std::borrow::Cow;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::{Endpoint, OpenAiConfig, may_be_block};
+use crate::providers::block;
+use crate::providers::sse::SseParser;
+use crate::{
+    BlockReason, Blocked, Generation, GenerationRequest, ModelError, Output, Part, TargetModel,
+    Usage,
+};
+
+/// An OpenAI-compatible chat model (`POST {base}/chat/completions`): text output, text and image
+/// input, optional streaming.
+///
+/// ```no_run
+/// use assurai_models::providers::{OpenAiChat, OpenAiConfig};
+/// use assurai_models::{GenerationRequest, TargetModel};
+/// # async fn demo() -> Result<(), assurai_models::ModelError> {
+/// let model = OpenAiChat::new(OpenAiConfig::new("http://127.0.0.1:11434/v1", "qwen2.5:7b"))?;
+/// let g = model.generate(&GenerationRequest::prompt("r1", "안녕하세요")).await?;
+/// println!("{:?}", g.output);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct OpenAiChat {
+    id: String,
+    model: String,
+    stream: bool,
+    endpoint: Endpoint,
+}
+
+impl OpenAiChat {
+    /// Builds the provider.
+    ///
+    /// # Errors
+    /// [`ModelError::Config`] for a bad base URL or header.
+    pub fn new(config: OpenAiConfig) -> Result<Self, ModelError> {
+        Ok(Self {
+            id: config.default_id("openai"),
+            model: config.model.clone(),
+            stream: config.stream,
+            endpoint: Endpoint::new(&config)?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct ChatBody<'a> {
+    model: &'a str,
+    messages: Vec<OutMessage<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    stop: &'a [String],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stream: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_options: Option<StreamOptions>,
+}
+
+#[derive(Serialize)]
+struct StreamOptions {
+    include_usage: bool,
+}
+
+#[derive(Serialize)]
+struct OutMessage<'a> {
+    role: &'static str,
+    content: OutContent<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OutContent<'a> {
+    Text(Cow<'a, str>),
+    Parts(Vec<OutPart<'a>>),
+}
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum OutPart<'a> {
+    Text { text: &'a str },
+    ImageUrl { image_url: ImageUrl },
+}
+
+#[derive(Serialize)]
+struct ImageUrl {
+    url: String,
+}
+
+pub(crate) fn body_json(model: &str, req: &GenerationRequest, stream: bool) -> Result<Vec<u8>, ModelError> {
+    let messages = req
+        .messages
+        .iter()
+        .map(|m| {
+            let has_image = m.parts.iter().any(|p| matches!(p, Part::Image { .. }));
+            let content = if has_image {
+                OutContent::Parts(
+                    m.parts
+                        .iter()
+                        .map(|p| match p {
+                            Part::Text { text } => OutPart::Text { text },
+                            Part::Image { image } => OutPart::ImageUrl {
+                                image_url: ImageUrl {
+                                    url: image.to_data_url(),
+                                },
+                            },
+                        })
+                        .collect(),
+                )
+            } else if let [Part::Text { text }] = m.parts.as_slice() {
+                OutContent::Text(Cow::Borrowed(text))
+            } else {
+                OutContent::Text(Cow::Owned(m.joined_text()))
+            };
+            OutMessage {
+                role: m.role.as_str(),
+                content,
+            }
+        })
+        .collect();
+    let s = &req.settings;
+    let body = ChatBody {
+        model,
+        messages,
+        temperature: s.temperature,
+        max_tokens: s.max_tokens,
+        seed: s.seed,
+        stop: &s.stop,
+        stream,
+        stream_options: stream.then_some(StreamOptions {
+            include_usage: true,
+        }),
+    };
+    serde_json::to_vec(&body).map_err(|e| ModelError::BadRequest {
+        status: None,
+        message: format!("cannot encode request: {e}"),
+    })
+}
+
+#[derive(Deserialize)]
+struct ChatResponse {
+    #[serde(default)]
+    choices: Vec<Choice>,
+    usage: Option<WireUsage>,
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    message: Option<WireMessage>,
+    delta: Option<WireMessage>,
+    finish_reason: Option<String>,
+    content_filter_results: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct WireMessage {
+    content: Option<WireContent>,
+    refusal: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WireContent {
+    Text(String),
+    Parts(Vec<WirePart>),
+}
+
+impl WireContent {
+    fn push_to(self, out: &mut String) {
+        match self {
+            Self::Text(t) => out.push_str(&t),
+            Self::Parts(parts) => {
+                for p in parts {
+                    if let Some(t) = p.text {
+                        out.push_str(&t);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WirePart {
+    text: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+struct WireUsage {
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+}
+
+impl From<WireUsage> for Usage {
+    fn from(u: WireUsage) -> Self {
+        Usage {
+            input_tokens: u.prompt_tokens,
+            output_tokens: u.completion_tokens,
+        }
+    }
+}
+
+/// What a chat response (or a whole stream) amounted to.
+#[derive(Default)]
+struct Assembled {
+    text: String,
+    saw_content: bool,
+    refusal: String,
+    finish_reason: Option<String>,
+    filter_results: Option<Value>,
+    usage: Usage,
+}
+
+impl Assembled {
+    fn absorb(&mut self, resp: ChatResponse, endpoint: &Endpoint) -> Result<Option<Blocked>, ModelError> {
+        if let Some(err) = resp.error {
+            if let Some(b) = block::from_error_value(&err) {
+                return Ok(Some(b));
+            }
+            let body = err.to_string();
+            return Err(ModelError::Transient {
+                status: None,
+                message: crate::providers::http::error_message(
+                    format!("{{\"error\":{body}}}").as_bytes(),
+                    endpoint.secrets(),
+                ),
+            });
+        }
+        if let Some(u) = resp.usage {
+            self.usage = u.into();
+        }
+        if let Some(choice) = resp.choices.into_iter().next() {
+            if let Some(m) = choice.message.or(choice.delta) {
+                if let Some(c) = m.content {
+                    self.saw_content = true;
+                    c.push_to(&mut self.text);
+                }
+                if let Some(r) = m.refusal {
+                    self.refusal.push_str(&r);
+                }
+            }
+            if choice.finish_reason.is_some() {
+                self.finish_reason = choice.finish_reason;
+            }
+            if choice.content_filter_results.is_some() {
+                self.filter_results = choice.content_filter_results;
+            }
+        }
+        Ok(None)
+    }
+
+    fn output(self) -> Output {
+        if let Some(b) =
+            block::from_finish_reason(self.finish_reason.as_deref(), self.filter_results.as_ref())
+        {
+            return Output::Blocked(b);
+        }
+        if self.text.is_empty() && !self.refusal.is_empty() {
+            return Output::Blocked(Blocked::new(BlockReason::Refusal, Some(self.refusal)));
+        }
+        Output::Text { text: self.text }
+    }
+}
+
+impl OpenAiChat {
+    async fn generate_plain(&self, body: Vec<u8>) -> Result<(Output, Usage), ModelError> {
+        let rb = self
+            .endpoint
+            .post("/chat/completions")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        let r = self.endpoint.send_read(rb).await?;
+        if !(200..300).contains(&r.status) {
+            if may_be_block(r.status)
+                && let Some(b) = block::from_error_body(&r.body)
+            {
+                return Ok((Output::Blocked(b), Usage::default()));
+            }
+            return Err(self.endpoint.status_error(&r));
+        }
+        let resp: ChatResponse = serde_json::from_slice(&r.body).map_err(|e| {
+            self.endpoint
+                .malformed(&format!("chat completion is not valid JSON ({e})"), &r.body)
+        })?;
+        if resp.choices.is_empty() && resp.error.is_none() {
+            return Err(self.endpoint.malformed("chat completion has no choices", &r.body));
+        }
+        let mut acc = Assembled::default();
+        if let Some(b) = acc.absorb(resp, &self.endpoint)? {
+            return Ok((Output::Blocked(b), Usage::default()));
+        }
+        let usage = acc.usage;
+        Ok((acc.output(), usage))
+    }
+
+    async fn generate_stream(&self, body: Vec<u8>) -> Result<(Output, Usage), ModelError> {
+        let rb = self
+            .endpoint
+            .post("/chat/completions")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .body(body);
+        let mut resp = self.endpoint.send(rb).await?;
+        let status = resp.status().as_u16();
+        if !(200..300).contains(&status) {
+            let r = self.endpoint.read(resp).await?;
+            if may_be_block(r.status)
+                && let Some(b) = block::from_error_body(&r.body)
+            {
+                return Ok((Output::Blocked(b), Usage::default()));
+            }
+            return Err(self.endpoint.status_error(&r));
+        }
+        let mut parser = SseParser::new();
+        let mut events = Vec::new();
+        let mut acc = Assembled::default();
+        let mut done = false;
+        let bad_utf8 = || ModelError::malformed("event stream is not valid UTF-8");
+        loop {
+            let chunk = resp
+                .chunk()
+                .await
+                .map_err(|e| crate::providers::http::send_error(e, self.endpoint.secrets()))?;
+            match &chunk {
+                Some(c) => parser.push(c, &mut events).map_err(|_| bad_utf8())?,
+                None => parser.finish(&mut events).map_err(|_| bad_utf8())?,
+            }
+            for ev in events.drain(..) {
+                let data = ev.data.trim();
+                if data == "[DONE]" {
+                    done = true;
+                    continue;
+                }
+                if data.is_empty() {
+                    continue;
+                }
+                let part: ChatResponse = serde_json::from_str(data).map_err(|e| {
+                    self.endpoint
+                        .malformed(&format!("stream event is not valid JSON ({e})"), data.as_bytes())
+                })?;
+                if let Some(b) = acc.absorb(part, &self.endpoint)? {
+                    return Ok((Output::Blocked(b), Usage::default()));
+                }
+            }
+            if done || chunk.is_none() {
+                break;
+            }
+        }
+        if !done && acc.finish_reason.is_none() {
+            return Err(ModelError::Transient {
+                status: None,
+                message: "event stream ended before the completion finished".to_owned(),
+            });
+        }
+        let usage = acc.usage;
+        Ok((acc.output(), usage))
+    }
+}
+
+#[async_trait]
+impl TargetModel for OpenAiChat {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    async fn generate(&self, request: &GenerationRequest) -> Result<Generation, ModelError> {
+        let start = Instant::now();
+        let body = body_json(&self.model, request, self.stream)?;
+        let (output, usage) = if self.stream {
+            self.generate_stream(body).await?
+        } else {
+            self.generate_plain(body).await?
+        };
+        Ok(Generation::new(output)
+            .with_usage(usage)
+            .with_latency(start.elapsed()))
+    }
+}

@@ -1,0 +1,263 @@
+//! OpenAI-compatible HTTP providers: chat completions, image generation, speech, transcription
+//! and video jobs.
+//!
+//! Works with OpenAI, Ollama (`http://127.0.0.1:11434/v1`), vLLM, llama.cpp's server, LM Studio,
+//! Gemini's OpenAI-compatible endpoint and anything else that speaks the same JSON.
+
+mod chat;
+mod images;
+mod speech;
+mod transcription;
+mod video;
+
+pub use chat::OpenAiChat;
+pub use images::OpenAiImages;
+pub use speech::OpenAiSpeech;
+pub use transcription::OpenAiTranscriber;
+pub use video::OpenAiVideo;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+
+use super::http::{self, HttpClient};
+use crate::{ModelError, Secret};
+
+/// The default base URL, `https://api.openai.com/v1`.
+pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// Where and how to reach an OpenAI-compatible server; shared by all OpenAI-compatible providers.
+///
+/// `Debug` never shows the key or header values.
+///
+/// ```
+/// use assurai_models::providers::OpenAiConfig;
+/// let cfg = OpenAiConfig::new("http://127.0.0.1:11434/v1", "exaone3.5:7.8b")
+///     .api_key("sk-secret")
+///     .header("X-Team", "safety")
+///     .stream(true);
+/// assert!(!format!("{cfg:?}").contains("sk-secret"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct OpenAiConfig {
+    base_url: String,
+    model: String,
+    api_key: Option<Secret>,
+    headers: Vec<(String, Secret)>,
+    stream: bool,
+    id: Option<String>,
+    client: Option<HttpClient>,
+}
+
+impl OpenAiConfig {
+    /// A configuration for `model` at `base_url` (the part before `/chat/completions`, usually
+    /// ending in `/v1`).
+    pub fn new(base_url: impl Into<String>, model: impl Into<String>) -> Self {
+        Self {
+            base_url: base_url.into().trim_end_matches('/').to_owned(),
+            model: model.into(),
+            api_key: None,
+            headers: Vec::new(),
+            stream: false,
+            id: None,
+            client: None,
+        }
+    }
+
+    /// Sends `Authorization: Bearer <key>`.
+    pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Reads the API key from the environment variable `var`.
+    ///
+    /// # Errors
+    /// [`ModelError::Config`] naming the variable when it is unset or empty.
+    pub fn api_key_env(mut self, var: &str) -> Result<Self, ModelError> {
+        let key = Secret::from_env(var).ok_or_else(|| {
+            ModelError::config(format!("environment variable {var} is not set or empty"))
+        })?;
+        self.api_key = Some(key);
+        Ok(self)
+    }
+
+    /// Adds an extra header to every request (its value is treated as a secret).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<Secret>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Uses streaming (SSE) chat completions. The assembled [`Generation`](crate::Generation) is
+    /// the same as without streaming.
+    pub fn stream(mut self, stream: bool) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    /// Overrides the model id reported by [`TargetModel::id`](crate::TargetModel::id)
+    /// (default: `openai:MODEL@BASE_URL`).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Uses this connection pool instead of [`HttpClient::shared`].
+    pub fn client(mut self, client: HttpClient) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The model name sent to the server.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub(crate) fn default_id(&self, scheme: &str) -> String {
+        self.id
+            .clone()
+            .unwrap_or_else(|| format!("{scheme}:{}@{}", self.model, self.base_url))
+    }
+}
+
+/// A ready-to-use endpoint: client, base URL, authentication headers, secrets to redact.
+#[derive(Debug)]
+pub(crate) struct Endpoint {
+    client: reqwest::Client,
+    base_url: String,
+    headers: HeaderMap,
+    secrets: Vec<Secret>,
+}
+
+/// A whole response: status, headers and body.
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Endpoint {
+    pub(crate) fn new(cfg: &OpenAiConfig) -> Result<Self, ModelError> {
+        if !(cfg.base_url.starts_with("http://") || cfg.base_url.starts_with("https://")) {
+            return Err(ModelError::config(format!(
+                "base URL must start with http:// or https://, got {:?}",
+                cfg.base_url
+            )));
+        }
+        let client = match &cfg.client {
+            Some(c) => c.0.clone(),
+            None => HttpClient::shared()?.0,
+        };
+        let mut headers = HeaderMap::new();
+        let mut secrets = Vec::new();
+        if let Some(key) = &cfg.api_key {
+            let mut v = HeaderValue::from_str(&format!("Bearer {}", key.expose())).map_err(|_| {
+                ModelError::config("API key contains characters not allowed in an HTTP header")
+            })?;
+            v.set_sensitive(true);
+            headers.insert(AUTHORIZATION, v);
+            secrets.push(key.clone());
+        }
+        for (name, value) in &cfg.headers {
+            let n = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| ModelError::config(format!("invalid header name {name:?}")))?;
+            let mut v = HeaderValue::from_str(value.expose())
+                .map_err(|_| ModelError::config(format!("invalid value for header {name:?}")))?;
+            v.set_sensitive(true);
+            headers.insert(n, v);
+            secrets.push(value.clone());
+        }
+        Ok(Self {
+            client,
+            base_url: cfg.base_url.clone(),
+            headers,
+            secrets,
+        })
+    }
+
+    pub(crate) fn secrets(&self) -> &[Secret] {
+        &self.secrets
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub(crate) fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).headers(self.headers.clone())
+    }
+
+    pub(crate) fn get_url(&self, url: &str) -> reqwest::RequestBuilder {
+        self.client.get(url).headers(self.headers.clone())
+    }
+
+    /// Sends the request; returns the response for streaming.
+    pub(crate) async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, ModelError> {
+        rb.send().await.map_err(|e| http::send_error(e, &self.secrets))
+    }
+
+    /// Sends the request and reads the whole body.
+    pub(crate) async fn send_read(&self, rb: reqwest::RequestBuilder) -> Result<RawResponse, ModelError> {
+        let resp = self.send(rb).await?;
+        self.read(resp).await
+    }
+
+    pub(crate) async fn read(&self, resp: reqwest::Response) -> Result<RawResponse, ModelError> {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| http::send_error(e, &self.secrets))?;
+        Ok(RawResponse {
+            status,
+            headers,
+            body: body.to_vec(),
+        })
+    }
+
+    /// The error for an unsuccessful response.
+    pub(crate) fn status_error(&self, r: &RawResponse) -> ModelError {
+        http::status_error(r.status, &r.headers, &r.body, &self.secrets)
+    }
+
+    /// A malformed-response error quoting the start of the body.
+    pub(crate) fn malformed(&self, what: &str, body: &[u8]) -> ModelError {
+        ModelError::malformed(http::redact_all(
+            &self.secrets,
+            format!("{what}; body starts: {}", http::excerpt(body)),
+        ))
+    }
+}
+
+/// Whether a status may carry a content-policy refusal (4xx other than auth and rate limits).
+pub(crate) fn may_be_block(status: u16) -> bool {
+    (400..500).contains(&status) && !matches!(status, 401 | 403 | 408 | 429)
+}
+
+/// Guesses an image MIME type from its magic bytes.
+pub(crate) fn sniff_image_mime(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        "image/webp"
+    } else if bytes.starts_with(b"GIF8") {
+        "image/gif"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+/// The `Content-Type` header without parameters.
+pub(crate) fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned())
+        .filter(|v| !v.is_empty())
+}

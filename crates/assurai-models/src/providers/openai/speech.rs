@@ -1,0 +1,118 @@
+//! `POST /audio/speech`: text to speech.
+
+use assurai_taxonomy::Modality;
+use async_trait::async_trait;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::{Endpoint, OpenAiConfig, content_type, may_be_block};
+use crate::providers::block;
+use crate::{Generation, GenerationRequest, Media, ModelError, Output, TargetModel};
+
+/// An OpenAI-compatible speech model (`POST {base}/audio/speech`). The input text is the last
+/// user message; the result is [`Output::Audio`].
+#[derive(Debug)]
+pub struct OpenAiSpeech {
+    id: String,
+    model: String,
+    voice: String,
+    format: String,
+    endpoint: Endpoint,
+}
+
+impl OpenAiSpeech {
+    /// Builds the provider with voice `alloy` and format `mp3`.
+    ///
+    /// # Errors
+    /// [`ModelError::Config`] for a bad base URL or header.
+    pub fn new(config: OpenAiConfig) -> Result<Self, ModelError> {
+        Ok(Self {
+            id: config.default_id("openai-speech"),
+            model: config.model.clone(),
+            voice: "alloy".to_owned(),
+            format: "mp3".to_owned(),
+            endpoint: Endpoint::new(&config)?,
+        })
+    }
+
+    /// Sets the voice.
+    pub fn voice(mut self, voice: impl Into<String>) -> Self {
+        self.voice = voice.into();
+        self
+    }
+
+    /// Sets the audio format (`mp3`, `wav`, `opus`, `aac`, `flac`, `pcm`).
+    pub fn format(mut self, format: impl Into<String>) -> Self {
+        self.format = format.into();
+        self
+    }
+}
+
+#[derive(Serialize)]
+struct SpeechBody<'a> {
+    model: &'a str,
+    input: &'a str,
+    voice: &'a str,
+    response_format: &'a str,
+}
+
+fn mime_for(format: &str) -> &'static str {
+    match format {
+        "wav" => "audio/wav",
+        "opus" => "audio/ogg",
+        "aac" => "audio/aac",
+        "flac" => "audio/flac",
+        "pcm" => "audio/pcm",
+        _ => "audio/mpeg",
+    }
+}
+
+#[async_trait]
+impl TargetModel for OpenAiSpeech {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn modality(&self) -> Modality {
+        Modality::Audio
+    }
+
+    async fn generate(&self, request: &GenerationRequest) -> Result<Generation, ModelError> {
+        let start = Instant::now();
+        if request.has_images() {
+            return Err(ModelError::unsupported("speech does not take image input"));
+        }
+        let input = request.last_user_text().ok_or_else(|| ModelError::BadRequest {
+            status: None,
+            message: "speech needs a user message with the text".to_owned(),
+        })?;
+        let body = serde_json::to_vec(&SpeechBody {
+            model: &self.model,
+            input: &input,
+            voice: &self.voice,
+            response_format: &self.format,
+        })
+        .map_err(|e| ModelError::malformed(format!("cannot encode request: {e}")))?;
+        let rb = self
+            .endpoint
+            .post("/audio/speech")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        let r = self.endpoint.send_read(rb).await?;
+        if !(200..300).contains(&r.status) {
+            if may_be_block(r.status)
+                && let Some(b) = block::from_error_body(&r.body)
+            {
+                return Ok(Generation::new(Output::Blocked(b)).with_latency(start.elapsed()));
+            }
+            return Err(self.endpoint.status_error(&r));
+        }
+        if r.body.is_empty() {
+            return Err(ModelError::malformed("speech response is empty"));
+        }
+        let mime = content_type(&r.headers)
+            .filter(|m| m.starts_with("audio/"))
+            .unwrap_or_else(|| mime_for(&self.format).to_owned());
+        Ok(Generation::new(Output::Audio(Media::new(mime, r.body))).with_latency(start.elapsed()))
+    }
+}
