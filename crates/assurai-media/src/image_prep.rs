@@ -129,19 +129,24 @@ pub(crate) fn decode_rgb(
             "unrecognised image format, expected PNG, JPEG, WebP or GIF",
         ));
     }
+    // Read the header without limits (allocations so far are bounded by the input's size), check
+    // the declared size ourselves for a precise error, then decode under the limits.
     let mut reader = reader;
+    reader.no_limits();
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| map_image_error(e, input, limits))?;
+    let (width, height) = decoder.dimensions();
+    check_dimensions(width, height, limits, input)?;
     let mut decoder_limits = image::Limits::default();
     decoder_limits.max_image_width = Some(limits.max_width);
     decoder_limits.max_image_height = Some(limits.max_height);
     // The decoded buffer may be 16-bit RGBA (8 bytes per pixel); leave room for the decoder's own
     // working memory on top.
     decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8).saturating_add(64 << 20));
-    reader.limits(decoder_limits);
-    let mut decoder = reader
-        .into_decoder()
+    decoder
+        .set_limits(decoder_limits)
         .map_err(|e| map_image_error(e, input, limits))?;
-    let (width, height) = decoder.dimensions();
-    check_dimensions(width, height, limits, input)?;
     // A damaged EXIF block is not worth failing the image for: keep it upright as stored.
     let orientation = decoder
         .orientation()
