@@ -1,0 +1,224 @@
+//! [`Dataset`]: a dataset file on disk, its folder, and what can be done
+//! with it.
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::check::MediaRoot;
+use crate::{
+    Allocation, DatasetError, Distribution, FieldMap, Format, Instance, Limits, Reader, Record,
+    Report, Sampler, Shard, Validator,
+};
+
+/// A dataset file: its format, optional field mapping and limits. Media
+/// paths in it are relative to the file's folder.
+///
+/// ```
+/// use assurai_dataset::Dataset;
+///
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/sample/sample.jsonl");
+/// let ds = Dataset::open(path)?;
+/// let report = ds.validate()?;
+/// assert!(report.valid, "{:?}", report.errors);
+/// for record in ds.records()? {
+///     let record = record?;
+///     assert!(!record.instance.id.is_empty());
+/// }
+/// # Ok::<(), assurai_dataset::DatasetError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    path: PathBuf,
+    dir: PathBuf,
+    format: Format,
+    mapping: Option<FieldMap>,
+    limits: Limits,
+}
+
+impl Dataset {
+    /// Opens a dataset file; the format follows the extension (`.json`,
+    /// `.csv`, otherwise JSON Lines).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, DatasetError> {
+        let path = path.as_ref().to_path_buf();
+        let meta = std::fs::metadata(&path).map_err(|e| DatasetError::io(&path, e))?;
+        if !meta.is_file() {
+            return Err(DatasetError::io(
+                &path,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
+            ));
+        }
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Ok(Self {
+            format: Format::from_path(&path),
+            path,
+            dir,
+            mapping: None,
+            limits: Limits::default(),
+        })
+    }
+
+    /// Reads the file in this format instead of the one its extension implies.
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Maps each record with `mapping` before reading it.
+    pub fn with_mapping(mut self, mapping: FieldMap) -> Self {
+        self.mapping = Some(mapping);
+        self
+    }
+
+    /// Uses these resource limits.
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The dataset file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The folder media paths are relative to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The format used to read the file.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// A streaming reader over the file's records.
+    pub fn records(&self) -> Result<Reader<BufReader<File>>, DatasetError> {
+        let f = File::open(&self.path).map_err(|e| DatasetError::io(&self.path, e))?;
+        Ok(Reader::with_options(
+            BufReader::with_capacity(256 << 10, f),
+            self.format,
+            self.mapping.clone(),
+            self.limits,
+        ))
+    }
+
+    /// The instances of one shard, in file order.
+    pub fn shard(
+        &self,
+        shard: Shard,
+    ) -> Result<impl Iterator<Item = Result<Record, DatasetError>>, DatasetError> {
+        Ok(self.records()?.filter(move |r| match r {
+            Ok(r) => shard.contains(&r.instance.id),
+            Err(_) => true,
+        }))
+    }
+
+    /// Validates the whole file, media included. `Err` only when the file
+    /// cannot be opened; problems in the data are in the [`Report`].
+    pub fn validate(&self) -> Result<Report, DatasetError> {
+        self.validate_with(Validator::new())
+    }
+
+    /// Validates with a configured validator (its media folder is set to
+    /// this dataset's folder).
+    pub fn validate_with(&self, validator: Validator) -> Result<Report, DatasetError> {
+        Ok(validator.with_media_dir(&self.dir).validate(self.records()?))
+    }
+
+    /// Counts of the readable instances (records with errors are skipped).
+    pub fn distribution(&self) -> Result<Distribution, DatasetError> {
+        let mut d = Distribution::new();
+        for r in self.records()?.flatten() {
+            d.add(&r.instance);
+        }
+        Ok(d)
+    }
+
+    /// A seeded stratified sample of `n` instances (factor × prompt type ×
+    /// modality), optionally within one shard, in file order. Fails on the
+    /// first invalid record: validate first.
+    pub fn sample(
+        &self,
+        seed: u64,
+        n: u64,
+        allocation: Allocation,
+        shard: Option<Shard>,
+    ) -> Result<Vec<Instance>, DatasetError> {
+        let keep = |i: &Instance| shard.is_none_or(|s| s.contains(&i.id));
+        let mut sampler = Sampler::new(seed, n, allocation);
+        for r in self.records()? {
+            let r = r?;
+            if keep(&r.instance) {
+                sampler.count(&r.instance);
+            }
+        }
+        for r in self.records()? {
+            let r = r?;
+            if keep(&r.instance) {
+                sampler.offer(r.instance);
+            }
+        }
+        Ok(sampler.finish())
+    }
+
+    /// Resolves a media path of this dataset to a file inside its folder;
+    /// rejects absolute paths, `..`, symlinks out of the folder and missing
+    /// files.
+    pub fn resolve_media(&self, path: &str) -> Result<PathBuf, DatasetError> {
+        MediaRoot::new(&self.dir)
+            .resolve(path)
+            .map_err(|message| DatasetError::Media {
+                path: path.to_owned(),
+                message,
+            })
+    }
+
+    /// A SHA-256 content hash for run manifests: `sha256:<hex>` over the
+    /// dataset file's bytes followed, in path order, by each distinct media
+    /// file the readable instances reference (its path, its length and its
+    /// bytes; missing files hash as a marker).
+    pub fn content_hash(&self) -> Result<String, DatasetError> {
+        let mut h = Sha256::new();
+        h.update(b"assurai-dataset-hash v1\n");
+        hash_file(&self.path, &mut h).map_err(|e| DatasetError::io(&self.path, e))?;
+        let mut media = BTreeSet::new();
+        for r in self.records()?.flatten() {
+            for (_, m) in r.instance.media_refs() {
+                media.insert(m.path.clone());
+            }
+        }
+        let root = MediaRoot::new(&self.dir);
+        for p in media {
+            h.update(b"\0media\0");
+            h.update(p.as_bytes());
+            h.update(b"\0");
+            match root.resolve(&p) {
+                Ok(real) => hash_file(&real, &mut h).map_err(|e| DatasetError::io(&real, e))?,
+                Err(_) => h.update(b"<missing>"),
+            }
+        }
+        let digest = h.finalize();
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(format!("sha256:{hex}"))
+    }
+}
+
+fn hash_file(path: &Path, h: &mut Sha256) -> std::io::Result<()> {
+    let mut f = File::open(path)?;
+    let len = f.metadata()?.len();
+    h.update(len.to_le_bytes());
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        h.update(&buf[..n]);
+    }
+}
