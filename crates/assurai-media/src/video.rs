@@ -208,15 +208,16 @@ fn check_options(options: &FrameOptions) -> Result<()> {
 }
 
 /// The `ffmpeg` `select` filter expression for a sampling strategy.
+///
+/// Time-based strategies take the first frame of each window `[i·T, (i+1)·T)`, so the count is
+/// `ceil(duration / T)` whatever the frame rate, without drift.
 fn select_expr(sampling: Sampling, duration_s: f64) -> String {
+    let every = |step: f64| {
+        format!("isnan(prev_selected_t)+gt(floor(t/{step:.9})\\,floor(prev_selected_t/{step:.9}))")
+    };
     match sampling {
-        Sampling::Uniform { frames } => {
-            let step = duration_s / f64::from(frames.max(1));
-            format!("isnan(prev_selected_t)+gte(t-prev_selected_t\\,{step:.6})")
-        }
-        Sampling::Interval { seconds } => {
-            format!("isnan(prev_selected_t)+gte(t-prev_selected_t\\,{seconds:.6})")
-        }
+        Sampling::Uniform { frames } => every(duration_s / f64::from(frames.max(1))),
+        Sampling::Interval { seconds } => every(seconds),
         Sampling::SceneChange { threshold } => {
             format!("isnan(prev_selected_t)+gt(scene\\,{threshold:.6})")
         }
@@ -510,7 +511,7 @@ mod tests {
     fn select_expressions() {
         assert_eq!(
             select_expr(Sampling::Uniform { frames: 4 }, 10.0),
-            "isnan(prev_selected_t)+gte(t-prev_selected_t\\,2.500000)"
+            "isnan(prev_selected_t)+gt(floor(t/2.500000000)\\,floor(prev_selected_t/2.500000000))"
         );
         assert!(
             select_expr(Sampling::SceneChange { threshold: 0.3 }, 1.0)
