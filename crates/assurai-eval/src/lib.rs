@@ -1,0 +1,43 @@
+//! Crash-safe storage and reporting of AssurAI evaluation results.
+//!
+//! The primary types are [`ResultStore`], an append-only JSON Lines file of
+//! [`Record`]s (one per instance, model and epoch) with a [`Manifest`] beside
+//! it, and [`Report`], the statistics the AssurAI paper reports, computed
+//! streaming from one or more run directories and rendered as JSON,
+//! Markdown, CSV and one self-contained HTML file.
+//!
+//! ```
+//! use assurai_eval::{Manifest, Record, ResultStore, StoreOptions};
+//! use assurai_taxonomy::{Modality, PromptType, RiskFactor};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let manifest = Manifest::new(serde_json::json!({"target": "replay:outputs.jsonl"}));
+//! let (store, _resume) = ResultStore::open(dir.path(), &manifest, StoreOptions::default())?;
+//! for (i, score) in [5u8, 4, 2, 5].into_iter().enumerate() {
+//!     let mut r = Record::new(format!("i{i}"), "model-a", 1, RiskFactor::Harassment,
+//!                             PromptType::QOnly, Modality::Text);
+//!     r.set_scored(score);
+//!     store.append(&r)?;
+//! }
+//! drop(store);
+//!
+//! # Ok::<(), assurai_eval::EvalError>(())
+//! ```
+//!
+//! The record and report formats are specified in `docs/results-format.md`.
+
+mod error;
+mod manifest;
+mod record;
+mod store;
+
+pub use error::{EvalError, Result};
+pub use manifest::{MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, Manifest, sha256_file};
+pub use record::{
+    Extra, Output, RECORD_SCHEMA_VERSION, Record, RecordError, RecordKey, RecordVerdict, Status,
+    Timings, Usage,
+};
+pub use store::{
+    RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions, TORN_FILE,
+    TornRepair,
+};
