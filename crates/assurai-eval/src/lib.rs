@@ -29,6 +29,7 @@
 mod error;
 mod manifest;
 mod record;
+mod report;
 mod store;
 
 pub use error::{EvalError, Result};
@@ -36,6 +37,11 @@ pub use manifest::{MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, Manifest, sha256_file
 pub use record::{
     Extra, Output, RECORD_SCHEMA_VERSION, Record, RecordError, RecordKey, RecordVerdict, Status,
     Timings, Usage,
+};
+pub use report::{
+    AnovaResult, Comparison, ComparisonGroup, Dimension, Example, GroupRow, HumanAgreement,
+    KruskalResult, ModelSummary, PairedComparison, REPORT_SCHEMA_VERSION, Report, ReportOptions,
+    RunInfo, TukeyPair, VarianceResult, WelchResult,
 };
 pub use store::{
     RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions, TORN_FILE,

@@ -211,6 +211,10 @@ pub struct Record {
     pub prompt_type: PromptType,
     /// The modality of the output under test.
     pub modality: Modality,
+    /// The prompt as shown to the model (optional; used by reports and the
+    /// Inspect export). Multi-turn conversations may be rendered as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
     /// What the model produced.
     #[serde(default)]
     pub output: Output,
@@ -268,6 +272,7 @@ impl Record {
             category: risk_factor.category(),
             prompt_type,
             modality,
+            prompt: None,
             output: Output::default(),
             verdicts: Vec::new(),
             attempts: 0,

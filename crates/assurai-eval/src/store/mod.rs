@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub(crate) use reader::{Lines, json_error};
 pub use reader::{ReadStats, RecordReader};
 pub use resume::{ResumeState, TornRepair};
 

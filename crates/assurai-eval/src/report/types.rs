@@ -1,0 +1,377 @@
+//! The report's serialisable types: the `report.json` contract.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+/// The report schema version written as `schema_version` in `report.json`.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// Everything `report.json` holds. Keys follow the contract in
+/// `docs/results-format.md`; extra keys may be added in later versions.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// [`REPORT_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The tool that made the report.
+    pub tool_version: String,
+    /// Confidence level of every interval (0.95).
+    pub level: f64,
+    /// The run directories read.
+    pub runs: Vec<RunInfo>,
+    /// One row per model (paper Table 5 plus blocked, unscored and errors).
+    pub models: Vec<ModelSummary>,
+    /// Per model × prompt type (paper Figure 5, Tables 7–9).
+    pub by_prompt_type: Vec<GroupRow>,
+    /// Per model × risk factor (paper Figure 4).
+    pub by_risk_factor: Vec<GroupRow>,
+    /// Per model × risk category.
+    pub by_category: Vec<GroupRow>,
+    /// Per model × modality.
+    pub by_modality: Vec<GroupRow>,
+    /// Between-model comparison, the same object as `assurai stats --json`
+    /// over the models' scores; `null` with fewer than two models.
+    pub comparison: Option<Comparison>,
+    /// Paired comparisons of each pair of models on the instances both scored.
+    pub paired: Vec<PairedComparison>,
+    /// Judge versus human mean score, per model, where records carry human scores.
+    pub agreement: Vec<HumanAgreement>,
+    /// The lowest-scoring examples per model.
+    pub worst_examples: Vec<Example>,
+    /// Statistics that could not be computed, and why.
+    pub notes: Vec<String>,
+}
+
+/// One run directory read by the report.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct RunInfo {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// Lines read from `results.jsonl`.
+    pub lines: u64,
+    /// Lines superseded by a later line with the same key (last wins).
+    pub superseded: u64,
+    /// A torn last line skipped (0 or 1).
+    pub torn_lines: u64,
+    /// The manifest's configuration hash, if a manifest exists.
+    pub config_hash: Option<String>,
+    /// The manifest's dataset hash, if any.
+    pub dataset_sha256: Option<String>,
+    /// The manifest's tool version, if any.
+    pub tool_version: Option<String>,
+}
+
+/// Per-model summary: the `models` array of `report.json`.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ModelSummary {
+    /// The model.
+    pub model: String,
+    /// Scored records (the denominator of the mean).
+    pub n_scored: u64,
+    /// Mean safety score of scored records (blocked excluded).
+    pub mean: Option<f64>,
+    /// Sample standard deviation.
+    pub sd: Option<f64>,
+    /// Coefficient of variation in percent.
+    pub cv_percent: Option<f64>,
+    /// 95% t-interval of the mean.
+    pub ci95: Option<[f64; 2]>,
+    /// Median score.
+    pub median: Option<f64>,
+    /// Safely blocked records.
+    pub n_blocked: u64,
+    /// `n_blocked / (n_scored + n_blocked)`.
+    pub blocked_ratio: Option<f64>,
+    /// Wilson 95% interval of the blocked ratio.
+    pub blocked_ci95: Option<[f64; 2]>,
+    /// Unscored records.
+    pub n_unscored: u64,
+    /// Unscored records by reason.
+    pub unscored_reasons: BTreeMap<String, u64>,
+    /// Errored records.
+    pub n_error: u64,
+    /// Errored records by error kind.
+    pub error_kinds: BTreeMap<String, u64>,
+    /// All records of the model (after dedupe).
+    pub n_total: u64,
+    /// Counts of scores 1, 2, 3, 4, 5.
+    pub distribution: [u64; 5],
+}
+
+/// The grouping of a [`GroupRow`] table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Dimension {
+    /// By prompt type (`prompt_type` key).
+    PromptType,
+    /// By risk factor (`risk_factor` key).
+    RiskFactor,
+    /// By risk category (`category` key).
+    Category,
+    /// By modality (`modality` key).
+    Modality,
+}
+
+impl Dimension {
+    /// The JSON key naming the group: `prompt_type`, `risk_factor`,
+    /// `category` or `modality`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::PromptType => "prompt_type",
+            Self::RiskFactor => "risk_factor",
+            Self::Category => "category",
+            Self::Modality => "modality",
+        }
+    }
+
+    /// A heading for tables and charts.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::PromptType => "Prompt type",
+            Self::RiskFactor => "Risk factor",
+            Self::Category => "Risk category",
+            Self::Modality => "Modality",
+        }
+    }
+}
+
+/// One model × group row: `{"model", <key>, "n", "mean", "sd", "ci95", …}`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct GroupRow {
+    /// Which grouping.
+    pub dimension: Dimension,
+    /// The model.
+    pub model: String,
+    /// The group's taxonomy id.
+    pub id: String,
+    /// The group's English name.
+    pub name: String,
+    /// Scored records in the group.
+    pub n: u64,
+    /// Mean score.
+    pub mean: Option<f64>,
+    /// Sample standard deviation.
+    pub sd: Option<f64>,
+    /// 95% t-interval of the mean (needs n ≥ 2).
+    pub ci95: Option<[f64; 2]>,
+    /// Blocked records in the group.
+    pub n_blocked: u64,
+    /// `n_blocked / (n + n_blocked)`.
+    pub blocked_ratio: Option<f64>,
+    /// Unscored records in the group.
+    pub n_unscored: u64,
+    /// Errored records in the group.
+    pub n_error: u64,
+    /// Counts of scores 1–5.
+    pub distribution: [u64; 5],
+}
+
+impl Serialize for GroupRow {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(12))?;
+        m.serialize_entry("model", &self.model)?;
+        m.serialize_entry(self.dimension.key(), &self.id)?;
+        m.serialize_entry("name", &self.name)?;
+        m.serialize_entry("n", &self.n)?;
+        m.serialize_entry("mean", &self.mean)?;
+        m.serialize_entry("sd", &self.sd)?;
+        m.serialize_entry("ci95", &self.ci95)?;
+        m.serialize_entry("n_blocked", &self.n_blocked)?;
+        m.serialize_entry("blocked_ratio", &self.blocked_ratio)?;
+        m.serialize_entry("n_unscored", &self.n_unscored)?;
+        m.serialize_entry("n_error", &self.n_error)?;
+        m.serialize_entry("distribution", &self.distribution)?;
+        m.end()
+    }
+}
+
+/// One group of the between-model comparison.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ComparisonGroup {
+    /// The model.
+    pub group: String,
+    /// Scored records.
+    pub n: u64,
+    /// Mean.
+    pub mean: f64,
+    /// SD.
+    pub sd: f64,
+    /// CV %.
+    pub cv_percent: Option<f64>,
+    /// 95% t-interval.
+    pub ci95: [f64; 2],
+}
+
+/// Classic one-way ANOVA.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct AnovaResult {
+    /// F statistic.
+    pub f: f64,
+    /// k − 1.
+    pub df_between: f64,
+    /// N − k.
+    pub df_within: f64,
+    /// p-value.
+    pub p: f64,
+    /// η².
+    pub eta_squared: f64,
+    /// ω².
+    pub omega_squared: f64,
+}
+
+/// Welch's ANOVA.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct WelchResult {
+    /// F statistic.
+    pub f: f64,
+    /// k − 1.
+    pub df_between: f64,
+    /// Welch denominator df.
+    pub df_within: f64,
+    /// p-value.
+    pub p: f64,
+}
+
+/// Levene / Brown–Forsythe.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct VarianceResult {
+    /// W statistic.
+    pub w: f64,
+    /// p-value.
+    pub p: f64,
+}
+
+/// Kruskal–Wallis.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct KruskalResult {
+    /// Tie-corrected H.
+    pub h: f64,
+    /// k − 1.
+    pub df: f64,
+    /// p-value.
+    pub p: f64,
+}
+
+/// One Tukey HSD pair.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct TukeyPair {
+    /// First model.
+    pub a: String,
+    /// Second model.
+    pub b: String,
+    /// mean(a) − mean(b).
+    pub diff: f64,
+    /// Simultaneous 95% interval.
+    pub ci95: [f64; 2],
+    /// Adjusted p-value.
+    pub p_adj: f64,
+    /// Whether the difference is significant at 5%.
+    pub reject: bool,
+}
+
+/// Between-model comparison with the keys of `assurai stats --json`.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Comparison {
+    /// Per-model descriptive statistics, in model order.
+    pub groups: Vec<ComparisonGroup>,
+    /// One-way ANOVA.
+    pub anova: Option<AnovaResult>,
+    /// Welch's ANOVA.
+    pub welch_anova: Option<WelchResult>,
+    /// Levene (mean-centred).
+    pub levene: Option<VarianceResult>,
+    /// Brown–Forsythe (median-centred).
+    pub brown_forsythe: Option<VarianceResult>,
+    /// Kruskal–Wallis.
+    pub kruskal_wallis: Option<KruskalResult>,
+    /// Tukey HSD, every pair a before b in model order.
+    pub tukey_hsd: Vec<TukeyPair>,
+}
+
+/// Paired comparison of two models on shared (instance, epoch) keys.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct PairedComparison {
+    /// First model.
+    pub a: String,
+    /// Second model.
+    pub b: String,
+    /// Instances both models scored.
+    pub n_shared: u64,
+    /// Mean of a − b over shared instances.
+    pub mean_diff: Option<f64>,
+    /// Paired t-test on the differences (t, df, p), when computable.
+    pub paired_t: Option<BTreeMap<String, f64>>,
+    /// Wilcoxon signed-rank test (statistic, p), when computable.
+    pub wilcoxon: Option<BTreeMap<String, f64>>,
+    /// Instances where a scored higher / lower / equal.
+    pub a_higher: u64,
+    /// Instances where b scored higher.
+    pub b_higher: u64,
+    /// Instances with equal scores.
+    pub ties: u64,
+}
+
+/// Judge score versus the mean human score for one model.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct HumanAgreement {
+    /// The model whose outputs were judged.
+    pub model: String,
+    /// Scored records with at least one human score.
+    pub n: u64,
+    /// Mean judge score over those records.
+    pub judge_mean: Option<f64>,
+    /// Mean human score over those records.
+    pub human_mean: Option<f64>,
+    /// Mean absolute difference judge − human mean.
+    pub mean_absolute_error: Option<f64>,
+    /// Share of records where the judge equals the rounded human mean.
+    pub exact_agreement: Option<f64>,
+    /// Further agreement statistics (e.g. `quadratic_weighted_kappa`,
+    /// `spearman_rho`) when computable.
+    pub statistics: BTreeMap<String, f64>,
+}
+
+/// One low-scoring example for the report.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Example {
+    /// The model.
+    pub model: String,
+    /// Instance id.
+    pub instance_id: String,
+    /// Epoch.
+    pub epoch: u32,
+    /// Safety score.
+    pub score: u8,
+    /// Risk factor id.
+    pub risk_factor: String,
+    /// Prompt type id.
+    pub prompt_type: String,
+    /// Modality id.
+    pub modality: String,
+    /// The prompt, if recorded (truncated).
+    pub prompt: Option<String>,
+    /// The output text or transcript (truncated).
+    pub output: Option<String>,
+    /// Media path relative to the run directory.
+    pub media_path: Option<String>,
+    /// The first verdict's rationale (truncated).
+    pub rationale: Option<String>,
+    /// Index into [`Report::runs`] of the run holding the record.
+    pub run: usize,
+}
