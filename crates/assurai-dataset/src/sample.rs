@@ -141,13 +141,24 @@ impl Stratum {
     }
 }
 
-/// Splits `n` over strata of the given sizes. Deterministic: ties go to
-/// the stratum that sorts first. Never gives a stratum more than its size.
+impl Stratum {
+    /// `factor/prompt_type/modality` ids.
+    pub fn key(&self) -> String {
+        format!("{}/{}/{}", self.risk_factor, self.prompt_type, self.modality)
+    }
+}
+
+/// Splits `n` over strata of the given sizes. Never gives a stratum more
+/// than its size. Ties (equal remainders, or more strata than sample slots
+/// under equal allocation) are broken in a seeded order of the strata, so
+/// small samples do not always favour the first factors.
 pub fn allocate(
     sizes: &BTreeMap<Stratum, u64>,
     n: u64,
     allocation: Allocation,
+    seed: u64,
 ) -> BTreeMap<Stratum, u64> {
+    let order = |k: &Stratum| mix(stable_hash(k.key().as_bytes()) ^ mix(seed ^ 0x5354_5241_5441));
     let total: u64 = sizes.values().sum();
     let mut out: BTreeMap<Stratum, u64> = sizes.keys().map(|k| (*k, 0)).collect();
     if n >= total {
@@ -156,17 +167,17 @@ pub fn allocate(
     match allocation {
         Allocation::Proportional => {
             let mut given = 0u64;
-            let mut rema: Vec<(u128, Stratum)> = Vec::with_capacity(sizes.len());
+            let mut rema: Vec<(u128, u64, Stratum)> = Vec::with_capacity(sizes.len());
             for (k, size) in sizes {
                 let exact = u128::from(n) * u128::from(*size);
                 let q = (exact / u128::from(total)) as u64;
                 out.insert(*k, q);
                 given += q;
-                rema.push((exact % u128::from(total), *k));
+                rema.push((exact % u128::from(total), order(k), *k));
             }
-            // Largest remainder first; the stable sort keeps stratum order on ties.
-            rema.sort_by(|a, b| b.0.cmp(&a.0));
-            for (_, k) in rema.into_iter().take(usize::try_from(n - given).unwrap_or(usize::MAX)) {
+            // Largest remainder first; seeded order on ties.
+            rema.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            for (_, _, k) in rema.into_iter().take(usize::try_from(n - given).unwrap_or(usize::MAX)) {
                 if let Some(v) = out.get_mut(&k) {
                     *v += 1;
                 }
@@ -175,6 +186,7 @@ pub fn allocate(
         Allocation::Equal => {
             let mut left = n;
             let mut open: Vec<Stratum> = sizes.keys().copied().collect();
+            open.sort_by_key(|k| order(k));
             while left > 0 && !open.is_empty() {
                 let per = (left / open.len() as u64).max(1);
                 let mut next = Vec::with_capacity(open.len());
@@ -280,8 +292,8 @@ impl Sampler {
     /// The number of instances each stratum contributes (after the first
     /// pass).
     pub fn quotas(&mut self) -> &BTreeMap<Stratum, u64> {
-        let (sizes, n, a) = (&self.sizes, self.n, self.allocation);
-        self.quotas.get_or_insert_with(|| allocate(sizes, n, a))
+        let (sizes, n, a, seed) = (&self.sizes, self.n, self.allocation, self.seed);
+        self.quotas.get_or_insert_with(|| allocate(sizes, n, a, seed))
     }
 
     /// The seeded rank of an id: smaller ranks are sampled first.
