@@ -41,8 +41,10 @@
 //! The design notes and measured figures are in `docs/judge.md`.
 
 mod error;
+mod guard;
 mod input;
 mod judge;
+mod llm;
 mod parse;
 mod prompt;
 mod refusal;
@@ -53,8 +55,10 @@ mod verdict;
 
 pub use async_trait::async_trait;
 pub use error::JudgeError;
+pub use guard::{FailMode, Guard, GuardAction, GuardDecision};
 pub use input::{Candidate, Choice, JudgeInput, JudgedOutput, PreparedImage, Role, Turn};
 pub use judge::Judge;
+pub use llm::LlmJudge;
 pub use parse::{FractionalScores, ParseContext, ParseMethod, ParsedReply, VerdictParser};
 pub use prompt::{JudgePrompt, PromptBuilder};
 pub use refusal::{RefusalJudge, RefusalSignals};
