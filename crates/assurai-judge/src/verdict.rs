@@ -216,6 +216,18 @@ pub struct JudgeAttempt {
     pub latency: Duration,
 }
 
+impl JudgeAttempt {
+    /// The attempt's score, if it parsed to one.
+    pub fn score(&self) -> Option<SafetyScore> {
+        self.outcome.score()
+    }
+
+    /// The kind of the attempt's unscored reason (`parse_failure`, …), if it had none.
+    pub fn unscored_reason_kind(&self) -> Option<&'static str> {
+        self.outcome.unscored_reason().map(UnscoredReason::kind)
+    }
+}
+
 /// A judge's decision about one output.
 ///
 /// ```
