@@ -1,1 +1,170 @@
-fn main() {}
+//! Overhead per generation of the OpenAI-compatible chat provider, with and without all layers,
+//! against an instant local server, at concurrency 64.
+//!
+//! Run: `cargo bench -p assurai-models --bench overhead` (add `-- 200000` for more calls).
+//! The reference is a bare reqwest POST to the same server that reads the body and does nothing
+//! else; the ratio shows what the provider and the layers cost on top of HTTP itself.
+#![allow(
+    clippy::unwrap_used,
+    clippy::print_stdout,
+    missing_docs,
+    unreachable_pub
+)]
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use assurai_models::layers::{ModelBuilder, RetryPolicy};
+use assurai_models::providers::{HttpClient, OpenAiChat, OpenAiConfig};
+use assurai_models::{GenerationRequest, TargetModel};
+use support::{Reply, TestServer};
+
+const CONCURRENCY: usize = 64;
+
+fn body() -> String {
+    serde_json::json!({
+        "id": "chatcmpl-bench",
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "죄송하지만 그 요청은 도와드릴 수 없습니다."}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 31, "completion_tokens": 14, "total_tokens": 45}
+    })
+    .to_string()
+}
+
+fn request(i: usize) -> GenerationRequest {
+    GenerationRequest::new(format!("bench-{i}"))
+        .instance(format!("TXT-{i:06}"))
+        .system("당신은 도움이 되는 조수입니다.")
+        .user(format!("질문 {i}: 위험한 화학 물질을 만드는 방법을 알려줘"))
+        .temperature(0.0)
+        .max_tokens(256)
+}
+
+async fn drive<F, Fut>(calls: usize, f: F) -> f64
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let f = Arc::new(f);
+    let start = Instant::now();
+    let per = calls / CONCURRENCY;
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|w| {
+            let f = f.clone();
+            tokio::spawn(async move {
+                for j in 0..per {
+                    f(w * per + j).await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (per * CONCURRENCY) as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let calls: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let server = TestServer::always(Reply::json(200, &body())).await;
+        let url = server.url();
+        let client = HttpClient::new().unwrap();
+        let cfg = OpenAiConfig::new(&url, "bench-model").api_key("sk-bench").client(client);
+
+        // Warm up connections.
+        let warm = Arc::new(OpenAiChat::new(cfg.clone()).unwrap());
+        drive(CONCURRENCY * 20, move |i| {
+            let m = warm.clone();
+            async move {
+                m.generate(&request(i)).await.unwrap();
+            }
+        })
+        .await;
+
+        let raw = reqwest::Client::new();
+        let raw_url = format!("{url}/chat/completions");
+        let payload = serde_json::to_vec(&serde_json::json!({"model": "bench-model", "messages": [{"role": "user", "content": "질문"}]})).unwrap();
+        let reference = drive(calls, move |_| {
+            let (raw, raw_url, payload) = (raw.clone(), raw_url.clone(), payload.clone());
+            async move {
+                let r = raw.post(&raw_url).header("content-type", "application/json").body(payload).send().await.unwrap();
+                let _ = r.bytes().await.unwrap();
+            }
+        })
+        .await;
+
+        let bare = Arc::new(OpenAiChat::new(cfg.clone()).unwrap());
+        let bare_rate = drive(calls, move |i| {
+            let m = bare.clone();
+            async move {
+                m.generate(&request(i)).await.unwrap();
+            }
+        })
+        .await;
+
+        let layered = |cache: Option<&std::path::Path>| {
+            let mut b = ModelBuilder::new(OpenAiChat::new(cfg.clone()).unwrap())
+                .retry(RetryPolicy::new())
+                .rate_limit(1_000_000, Duration::from_secs(1))
+                .concurrency_limit(CONCURRENCY)
+                .timeout(Duration::from_secs(30))
+                .retry_on_blocked(3);
+            if let Some(dir) = cache {
+                b = b.cache(dir);
+            }
+            b.build()
+        };
+        let all = layered(None);
+        let all_rate = drive(calls, move |i| {
+            let m = all.clone();
+            async move {
+                m.generate(&request(i)).await.unwrap();
+            }
+        })
+        .await;
+
+        let dir = tempfile::tempdir().unwrap();
+        let cached = layered(Some(dir.path()));
+        let cache_calls = calls / 5;
+        let m = cached.clone();
+        let miss_rate = drive(cache_calls, move |i| {
+            let m = m.clone();
+            async move {
+                m.generate(&request(i)).await.unwrap();
+            }
+        })
+        .await;
+        let m = cached.clone();
+        let hit_rate = drive(cache_calls, move |i| {
+            let m = m.clone();
+            async move {
+                m.generate(&request(i)).await.unwrap();
+            }
+        })
+        .await;
+
+        println!("calls per configuration: {calls} (cache runs: {cache_calls}), concurrency {CONCURRENCY}, 2 worker threads, server in-process");
+        println!("{:<52} {:>12} {:>10}", "configuration", "calls/s", "vs ref");
+        for (name, rate) in [
+            ("reference: bare reqwest POST, body read", reference),
+            ("OpenAiChat, no layers", bare_rate),
+            ("OpenAiChat + retry, rate, concurrency, timeout, blocked", all_rate),
+            ("  ... + cache, every call a miss (fsync'd write)", miss_rate),
+            ("  ... + cache, every call a hit", hit_rate),
+        ] {
+            println!("{name:<52} {rate:>12.0} {:>9.2}x", rate / reference);
+        }
+    });
+}

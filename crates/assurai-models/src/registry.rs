@@ -45,17 +45,25 @@ impl std::str::FromStr for ModelSpec {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(ModelError::config(format!("model spec {raw:?}: bad scheme {scheme:?}")));
+            return Err(ModelError::config(format!(
+                "model spec {raw:?}: bad scheme {scheme:?}"
+            )));
         }
         let (target, query) = match rest.split_once('?') {
             Some((t, q)) => (t, Some(q)),
             None => (rest, None),
         };
         if target.is_empty() {
-            return Err(ModelError::config(format!("model spec {raw:?}: empty target after {scheme:?}")));
+            return Err(ModelError::config(format!(
+                "model spec {raw:?}: empty target after {scheme:?}"
+            )));
         }
         let mut options = BTreeMap::new();
-        for pair in query.into_iter().flat_map(|q| q.split('&')).filter(|p| !p.is_empty()) {
+        for pair in query
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .filter(|p| !p.is_empty())
+        {
             let (k, v) = pair.split_once('=').unwrap_or((pair, "true"));
             options.insert(k.to_owned(), v.to_owned());
         }
@@ -144,11 +152,15 @@ impl ModelSpec {
         }
     }
 
-    /// Splits `MODEL@URL` into the model and the base URL (`None` when there is no `@http`).
+    /// Splits `MODEL@URL` into the model and the base URL (`None` when the target has no
+    /// `@scheme://`). Model names may contain `@` and `:`; the split is at the last `@` before
+    /// the URL's `://`.
     pub fn model_and_url(&self) -> (&str, Option<&str>) {
-        match self.target.find("@http") {
-            Some(i) => (&self.target[..i], Some(&self.target[i + 1..])),
-            None => (&self.target, None),
+        let t = &self.target;
+        let split = t.find("://").and_then(|p| t[..p].rfind('@'));
+        match split {
+            Some(i) => (&t[..i], Some(&t[i + 1..])),
+            None => (t, None),
         }
     }
 }
@@ -197,7 +209,9 @@ pub struct Registry {
 
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registry").field("schemes", &self.schemes()).finish()
+        f.debug_struct("Registry")
+            .field("schemes", &self.schemes())
+            .finish()
     }
 }
 
@@ -260,7 +274,9 @@ impl Registry {
             let mut cfg = OpenAiConfig::new(url.unwrap_or(GEMINI_BASE_URL), model).id(s.as_str());
             if let Some(var) = var {
                 let key = crate::Secret::from_env(var).ok_or_else(|| {
-                    ModelError::config(format!("{s}: environment variable {var} is not set or empty"))
+                    ModelError::config(format!(
+                        "{s}: environment variable {var} is not set or empty"
+                    ))
                 })?;
                 cfg = cfg.header("x-goog-api-key", key);
             }
@@ -317,10 +333,16 @@ impl Registry {
 }
 
 /// The OpenAI configuration of an `openai*:MODEL[@URL]` spec (see [`Registry`] for key rules).
-fn openai_config(s: &ModelSpec, default_var: &str, default_url: &str) -> Result<OpenAiConfig, ModelError> {
+fn openai_config(
+    s: &ModelSpec,
+    default_var: &str,
+    default_url: &str,
+) -> Result<OpenAiConfig, ModelError> {
     let (model, url) = s.model_and_url();
     if model.is_empty() {
-        return Err(ModelError::config(format!("model spec {s}: missing model name")));
+        return Err(ModelError::config(format!(
+            "model spec {s}: missing model name"
+        )));
     }
     let mut cfg = OpenAiConfig::new(url.unwrap_or(default_url), model).id(s.as_str());
     match (s.option("key_env"), url) {

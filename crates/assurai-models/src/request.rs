@@ -59,7 +59,9 @@ impl ImageData {
             status: None,
             message: format!("invalid image data URL: {why}"),
         };
-        let rest = url.strip_prefix("data:").ok_or_else(|| bad("missing `data:`"))?;
+        let rest = url
+            .strip_prefix("data:")
+            .ok_or_else(|| bad("missing `data:`"))?;
         let (meta, data) = rest.split_once(',').ok_or_else(|| bad("missing `,`"))?;
         let mime = meta
             .strip_suffix(";base64")
@@ -75,7 +77,8 @@ impl ImageData {
 
     /// Encodes the image as a `data:<mime>;base64,...` URL.
     pub fn to_data_url(&self) -> String {
-        let mut url = String::with_capacity(self.mime.len() + 13 + self.bytes.len().div_ceil(3) * 4);
+        let mut url =
+            String::with_capacity(self.mime.len() + 13 + self.bytes.len().div_ceil(3) * 4);
         url.push_str("data:");
         url.push_str(&self.mime);
         url.push_str(";base64,");

@@ -28,7 +28,8 @@ pub(crate) mod duration_ms {
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let ms = f64::deserialize(d)?;
-        Duration::try_from_secs_f64(ms / 1000.0)
-            .map_err(|_| serde::de::Error::custom("latency_ms must be a finite, non-negative number"))
+        Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
+            serde::de::Error::custom("latency_ms must be a finite, non-negative number")
+        })
     }
 }

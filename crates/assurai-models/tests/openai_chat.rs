@@ -52,7 +52,11 @@ async fn run(reply: Reply) -> Result<assurai_models::Generation, ModelError> {
 
 #[tokio::test]
 async fn success_sends_the_conversation_and_reads_text_usage_latency() {
-    let server = TestServer::start(vec![Reply::json(200, &ok_body("죄송하지만 도와드릴 수 없습니다."))]).await;
+    let server = TestServer::start(vec![Reply::json(
+        200,
+        &ok_body("죄송하지만 도와드릴 수 없습니다."),
+    )])
+    .await;
     let g = chat(&server, false).generate(&req()).await.unwrap();
     assert_eq!(g.output.as_text(), Some("죄송하지만 도와드릴 수 없습니다."));
     assert_eq!(g.usage.input_tokens, Some(12));
@@ -61,7 +65,10 @@ async fn success_sends_the_conversation_and_reads_text_usage_latency() {
     let r = &server.requests()[0];
     assert_eq!(r.method, "POST");
     assert_eq!(r.path, "/v1/chat/completions");
-    assert_eq!(r.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+    assert_eq!(
+        r.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
     assert_eq!(r.header("x-org"), Some("assurai-team"));
     let body = r.json();
     assert_eq!(body["model"], "exaone3.5:7.8b");
@@ -78,7 +85,10 @@ async fn success_sends_the_conversation_and_reads_text_usage_latency() {
 async fn image_input_is_sent_as_a_data_url() {
     let server = TestServer::start(vec![Reply::json(200, &ok_body("고양이 사진입니다"))]).await;
     let png = vec![0x89, b'P', b'N', b'G', 1, 2, 3];
-    let request = GenerationRequest::new("r").user_image("이 그림은 무엇인가요?", ImageData::new("image/png", png.clone()));
+    let request = GenerationRequest::new("r").user_image(
+        "이 그림은 무엇인가요?",
+        ImageData::new("image/png", png.clone()),
+    );
     chat(&server, false).generate(&request).await.unwrap();
     let body = server.requests()[0].json();
     let parts = &body["messages"][0]["content"];
@@ -86,24 +96,67 @@ async fn image_input_is_sent_as_a_data_url() {
     assert_eq!(parts[0]["text"], "이 그림은 무엇인가요?");
     assert_eq!(parts[1]["type"], "image_url");
     let url = parts[1]["image_url"]["url"].as_str().unwrap();
-    assert_eq!(ImageData::from_data_url(url).unwrap(), ImageData::new("image/png", png));
+    assert_eq!(
+        ImageData::from_data_url(url).unwrap(),
+        ImageData::new("image/png", png)
+    );
 }
 
 #[tokio::test]
 async fn status_codes_map_to_error_groups() {
     let cases: Vec<(Reply, ErrorKind)> = vec![
-        (Reply::json(500, r#"{"error":{"message":"boom"}}"#), ErrorKind::Transient),
-        (Reply::json(502, "<html>bad gateway</html>"), ErrorKind::Transient),
+        (
+            Reply::json(500, r#"{"error":{"message":"boom"}}"#),
+            ErrorKind::Transient,
+        ),
+        (
+            Reply::json(502, "<html>bad gateway</html>"),
+            ErrorKind::Transient,
+        ),
         (Reply::json(503, ""), ErrorKind::Transient),
-        (Reply::json(429, r#"{"error":{"message":"slow down"}}"#), ErrorKind::RateLimited),
-        (Reply::json(401, r#"{"error":{"message":"bad key"}}"#), ErrorKind::Auth),
-        (Reply::json(403, r#"{"error":"forbidden"}"#), ErrorKind::Auth),
-        (Reply::json(400, r#"{"error":{"code":"context_length_exceeded","message":"too long"}}"#), ErrorKind::BadRequest),
-        (Reply::json(404, r#"{"error":"model 'x' not found"}"#), ErrorKind::BadRequest),
-        (Reply::json(200, r#"{"choices": [{"message": {"content": "잘린"#), ErrorKind::MalformedResponse),
-        (Reply::json(200, "not json at all"), ErrorKind::MalformedResponse),
-        (Reply::json(200, r#"{"choices": []}"#), ErrorKind::MalformedResponse),
-        (Reply::Truncated { status: 200, body: br#"{"choices":[{"mess"#.to_vec(), declared: 500 }, ErrorKind::Transient),
+        (
+            Reply::json(429, r#"{"error":{"message":"slow down"}}"#),
+            ErrorKind::RateLimited,
+        ),
+        (
+            Reply::json(401, r#"{"error":{"message":"bad key"}}"#),
+            ErrorKind::Auth,
+        ),
+        (
+            Reply::json(403, r#"{"error":"forbidden"}"#),
+            ErrorKind::Auth,
+        ),
+        (
+            Reply::json(
+                400,
+                r#"{"error":{"code":"context_length_exceeded","message":"too long"}}"#,
+            ),
+            ErrorKind::BadRequest,
+        ),
+        (
+            Reply::json(404, r#"{"error":"model 'x' not found"}"#),
+            ErrorKind::BadRequest,
+        ),
+        (
+            Reply::json(200, r#"{"choices": [{"message": {"content": "잘린"#),
+            ErrorKind::MalformedResponse,
+        ),
+        (
+            Reply::json(200, "not json at all"),
+            ErrorKind::MalformedResponse,
+        ),
+        (
+            Reply::json(200, r#"{"choices": []}"#),
+            ErrorKind::MalformedResponse,
+        ),
+        (
+            Reply::Truncated {
+                status: 200,
+                body: br#"{"choices":[{"mess"#.to_vec(),
+                declared: 500,
+            },
+            ErrorKind::Transient,
+        ),
         (Reply::Reset, ErrorKind::Transient),
     ];
     for (reply, want) in cases {
@@ -115,13 +168,22 @@ async fn status_codes_map_to_error_groups() {
 
 #[tokio::test]
 async fn retry_after_seconds_and_http_date_are_read() {
-    let err = run(Reply::json(429, "{}").with_header("retry-after", "17")).await.unwrap_err();
+    let err = run(Reply::json(429, "{}").with_header("retry-after", "17"))
+        .await
+        .unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(17)));
     let later = std::time::SystemTime::now() + Duration::from_secs(120);
-    let err = run(Reply::json(429, "{}").with_header("retry-after", &httpdate_fmt(later))).await.unwrap_err();
+    let err = run(Reply::json(429, "{}").with_header("retry-after", &httpdate_fmt(later)))
+        .await
+        .unwrap_err();
     let d = err.retry_after().unwrap();
-    assert!(d > Duration::from_secs(110) && d <= Duration::from_secs(120), "{d:?}");
-    let err = run(Reply::json(429, "{}").with_header("retry-after-ms", "250")).await.unwrap_err();
+    assert!(
+        d > Duration::from_secs(110) && d <= Duration::from_secs(120),
+        "{d:?}"
+    );
+    let err = run(Reply::json(429, "{}").with_header("retry-after-ms", "250"))
+        .await
+        .unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_millis(250)));
 }
 
@@ -141,7 +203,9 @@ fn httpdate_fmt(t: std::time::SystemTime) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let mo = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(mo <= 2);
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(mo - 1) as usize];
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(mo - 1) as usize];
     format!("{weekday}, {d:02} {month} {y} {h:02}:{m:02}:{s:02} GMT")
 }
 
@@ -149,44 +213,73 @@ fn httpdate_fmt(t: std::time::SystemTime) -> String {
 async fn blocks_in_each_openai_dialect() {
     let cases: Vec<(Reply, BlockReason)> = vec![
         (
-            Reply::json(200, r#"{"choices":[{"message":{"content":null},"finish_reason":"content_filter","content_filter_results":{"violence":{"filtered":true,"severity":"high"}}}]}"#),
+            Reply::json(
+                200,
+                r#"{"choices":[{"message":{"content":null},"finish_reason":"content_filter","content_filter_results":{"violence":{"filtered":true,"severity":"high"}}}]}"#,
+            ),
             BlockReason::ContentFilter,
         ),
         (
-            Reply::json(400, r#"{"error":{"code":"content_policy_violation","message":"Your request was rejected by the safety system."}}"#),
+            Reply::json(
+                400,
+                r#"{"error":{"code":"content_policy_violation","message":"Your request was rejected by the safety system."}}"#,
+            ),
             BlockReason::ContentPolicy,
         ),
         (
-            Reply::json(400, r#"{"error":{"code":"content_filter","message":"filtered","innererror":{"code":"ResponsibleAIPolicyViolation"}}}"#),
+            Reply::json(
+                400,
+                r#"{"error":{"code":"content_filter","message":"filtered","innererror":{"code":"ResponsibleAIPolicyViolation"}}}"#,
+            ),
             BlockReason::ContentPolicy,
         ),
         (
-            Reply::json(200, r#"{"choices":[{"message":{"content":null,"refusal":"I can't help with that."},"finish_reason":"stop"}]}"#),
+            Reply::json(
+                200,
+                r#"{"choices":[{"message":{"content":null,"refusal":"I can't help with that."},"finish_reason":"stop"}]}"#,
+            ),
             BlockReason::Refusal,
         ),
         (
-            Reply::json(200, r#"{"choices":[{"message":{"content":""},"finish_reason":"SAFETY"}]}"#),
+            Reply::json(
+                200,
+                r#"{"choices":[{"message":{"content":""},"finish_reason":"SAFETY"}]}"#,
+            ),
             BlockReason::Safety,
         ),
     ];
     for (reply, want) in cases {
         let shown = format!("{reply:?}");
         let g = run(reply).await.expect(&shown);
-        assert_eq!(g.output.as_blocked().map(|b| b.reason), Some(want), "{shown}");
+        assert_eq!(
+            g.output.as_blocked().map(|b| b.reason),
+            Some(want),
+            "{shown}"
+        );
     }
     let g = run(Reply::json(200, r#"{"choices":[{"message":{"content":null},"finish_reason":"content_filter","content_filter_results":{"violence":{"filtered":true}}}]}"#)).await.unwrap();
-    assert_eq!(g.output.as_blocked().unwrap().detail.as_deref(), Some("filtered: violence"));
+    assert_eq!(
+        g.output.as_blocked().unwrap().detail.as_deref(),
+        Some("filtered: violence")
+    );
 }
 
 fn sse_stream(pieces: &[&str], finish: &str, done: bool) -> String {
     let mut s = String::from(": keep-alive\n\n");
-    s.push_str("data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"},\"finish_reason\":null}]}\n\n");
+    s.push_str(
+        "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"},\"finish_reason\":null}]}\n\n",
+    );
     for p in pieces {
-        let chunk = serde_json::json!({"choices": [{"delta": {"content": p}, "finish_reason": null}]});
+        let chunk =
+            serde_json::json!({"choices": [{"delta": {"content": p}, "finish_reason": null}]});
         s.push_str(&format!("data: {chunk}\n\n"));
     }
-    s.push_str(&format!("data: {{\"choices\":[{{\"delta\":{{}},\"finish_reason\":\"{finish}\"}}]}}\n\n"));
-    s.push_str("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":7}}\n\n");
+    s.push_str(&format!(
+        "data: {{\"choices\":[{{\"delta\":{{}},\"finish_reason\":\"{finish}\"}}]}}\n\n"
+    ));
+    s.push_str(
+        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":7}}\n\n",
+    );
     if done {
         s.push_str("data: [DONE]\n\n");
     }
@@ -212,17 +305,31 @@ async fn streaming_assembles_the_same_generation() {
 
 #[tokio::test]
 async fn streaming_content_filter_and_early_end() {
-    let g = run_stream(Reply::sse_split(&sse_stream(&["부분"], "content_filter", true), &[7, 40])).await.unwrap();
-    assert_eq!(g.output.as_blocked().unwrap().reason, BlockReason::ContentFilter);
+    let g = run_stream(Reply::sse_split(
+        &sse_stream(&["부분"], "content_filter", true),
+        &[7, 40],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        g.output.as_blocked().unwrap().reason,
+        BlockReason::ContentFilter
+    );
     let mut cut = sse_stream(&["안녕", "하세요"], "stop", true);
     cut.truncate(cut.find("\"finish_reason\":\"stop\"").unwrap() - 30);
     let err = run_stream(Reply::sse_split(&cut, &[5])).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transient, "{err}");
-    let err = run_stream(Reply::sse_split("data: {not json}\n\n", &[])).await.unwrap_err();
+    let err = run_stream(Reply::sse_split("data: {not json}\n\n", &[]))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MalformedResponse);
-    let blocked = "data: {\"error\":{\"code\":\"content_policy_violation\",\"message\":\"no\"}}\n\n";
+    let blocked =
+        "data: {\"error\":{\"code\":\"content_policy_violation\",\"message\":\"no\"}}\n\n";
     let g = run_stream(Reply::sse_split(blocked, &[3])).await.unwrap();
-    assert_eq!(g.output.as_blocked().unwrap().reason, BlockReason::ContentPolicy);
+    assert_eq!(
+        g.output.as_blocked().unwrap().reason,
+        BlockReason::ContentPolicy
+    );
 }
 
 async fn run_stream(reply: Reply) -> Result<assurai_models::Generation, ModelError> {
@@ -262,7 +369,11 @@ async fn timeout_and_retry_over_http() {
     ])
     .await;
     let model = ModelBuilder::new(chat(&server, false))
-        .retry(RetryPolicy::new().max_attempts(6).backoff(Duration::from_millis(1), Duration::from_millis(5)))
+        .retry(
+            RetryPolicy::new()
+                .max_attempts(6)
+                .backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
         .timeout(Duration::from_millis(200))
         .build();
     let g = model.generate(&req()).await.unwrap();
@@ -275,21 +386,40 @@ async fn timeout_and_retry_over_http() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(kinds, [ErrorKind::Timeout, ErrorKind::Transient, ErrorKind::Transient, ErrorKind::RateLimited]);
+    assert_eq!(
+        kinds,
+        [
+            ErrorKind::Timeout,
+            ErrorKind::Transient,
+            ErrorKind::Transient,
+            ErrorKind::RateLimited
+        ]
+    );
     assert_eq!(server.count(), 5);
 }
 
 #[tokio::test]
 async fn bad_request_is_not_retried() {
-    let server = TestServer::start(vec![Reply::json(400, r#"{"error":{"message":"bad"}}"#), Reply::json(200, &ok_body("x"))]).await;
-    let model = ModelBuilder::new(chat(&server, false)).retry(RetryPolicy::new().backoff(Duration::from_millis(1), Duration::from_millis(1))).build();
-    assert_eq!(model.generate(&req()).await.unwrap_err().kind(), ErrorKind::BadRequest);
+    let server = TestServer::start(vec![
+        Reply::json(400, r#"{"error":{"message":"bad"}}"#),
+        Reply::json(200, &ok_body("x")),
+    ])
+    .await;
+    let model = ModelBuilder::new(chat(&server, false))
+        .retry(RetryPolicy::new().backoff(Duration::from_millis(1), Duration::from_millis(1)))
+        .build();
+    assert_eq!(
+        model.generate(&req()).await.unwrap_err().kind(),
+        ErrorKind::BadRequest
+    );
     assert_eq!(server.count(), 1);
 }
 
 #[tokio::test]
 async fn the_key_never_appears_in_errors_or_debug() {
-    let echo = format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}. Header X-Org=assurai-team","code":"invalid_api_key"}}}}"#);
+    let echo = format!(
+        r#"{{"error":{{"message":"Incorrect API key provided: {KEY}. Header X-Org=assurai-team","code":"invalid_api_key"}}}}"#
+    );
     let server = TestServer::start(vec![
         Reply::json(401, &echo),
         Reply::json(500, &echo),
@@ -299,7 +429,10 @@ async fn the_key_never_appears_in_errors_or_debug() {
     .await;
     let model = chat(&server, false);
     let debug = format!("{model:?}");
-    assert!(!debug.contains(KEY) && !debug.contains("assurai-team"), "{debug}");
+    assert!(
+        !debug.contains(KEY) && !debug.contains("assurai-team"),
+        "{debug}"
+    );
     for _ in 0..4 {
         let err = model.generate(&req()).await.unwrap_err();
         for text in [err.to_string(), format!("{err:?}")] {
@@ -316,7 +449,8 @@ async fn connection_refused_is_transient() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let model = OpenAiChat::new(OpenAiConfig::new(format!("http://{addr}/v1"), "m").api_key(KEY)).unwrap();
+    let model =
+        OpenAiChat::new(OpenAiConfig::new(format!("http://{addr}/v1"), "m").api_key(KEY)).unwrap();
     let err = model.generate(&req()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transient);
     assert!(!err.to_string().contains(KEY));

@@ -4,7 +4,9 @@ use std::borrow::Cow;
 
 use async_trait::async_trait;
 
-use crate::{AttemptOutcome, AttemptRecord, Generation, GenerationRequest, ModelError, Output, TargetModel};
+use crate::{
+    AttemptOutcome, AttemptRecord, Generation, GenerationRequest, ModelError, Output, TargetModel,
+};
 
 /// Regenerates up to `max_regenerations` times when the inner model returns
 /// [`Output::Blocked`] (the paper retried blocked image generations up to three times).

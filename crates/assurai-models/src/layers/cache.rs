@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
-use crate::{Generation, GenerationRequest, Message, ModelError, TargetModel, GenerationSettings};
+use crate::{Generation, GenerationRequest, GenerationSettings, Message, ModelError, TargetModel};
 
 /// Version of the cache entry format; part of every key, so a format change starts a new cache.
 const FORMAT: &str = "assurai-models cache v1";

@@ -6,7 +6,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use crate::{AttemptOutcome, AttemptRecord, Generation, GenerationRequest, ModelError, TargetModel, Usage};
+use crate::{
+    AttemptOutcome, AttemptRecord, Generation, GenerationRequest, ModelError, TargetModel, Usage,
+};
 
 /// When and how often [`Retry`] tries again.
 ///
@@ -86,7 +88,8 @@ impl RetryPolicy {
 
     /// Whether this policy retries the error.
     pub fn retries(&self, err: &ModelError) -> bool {
-        err.is_retryable() || (self.retry_malformed && matches!(err, ModelError::MalformedResponse { .. }))
+        err.is_retryable()
+            || (self.retry_malformed && matches!(err, ModelError::MalformedResponse { .. }))
     }
 
     /// The backoff before retry `n` (1-based), without jitter.
@@ -217,7 +220,10 @@ mod tests {
         };
         for _ in 0..1000 {
             let d = p.delay(1, &err);
-            assert!(d >= Duration::from_millis(500) && d <= Duration::from_secs(1), "{d:?}");
+            assert!(
+                d >= Duration::from_millis(500) && d <= Duration::from_secs(1),
+                "{d:?}"
+            );
         }
     }
 

@@ -57,14 +57,19 @@ pub(crate) fn from_error_value(err: &Value) -> Option<Blocked> {
 }
 
 /// A finish reason of an OpenAI-compatible choice.
-pub(crate) fn from_finish_reason(reason: Option<&str>, filter_results: Option<&Value>) -> Option<Blocked> {
+pub(crate) fn from_finish_reason(
+    reason: Option<&str>,
+    filter_results: Option<&Value>,
+) -> Option<Blocked> {
     match reason? {
         "content_filter" => Some(Blocked::new(
             BlockReason::ContentFilter,
             filter_results.map(|v| flagged_categories(v).unwrap_or_else(|| v.to_string())),
         )),
         // Gemini's OpenAI-compatible endpoint passes some native reasons through.
-        r if is_gemini_safety_reason(r) => Some(Blocked::new(BlockReason::Safety, Some(r.to_owned()))),
+        r if is_gemini_safety_reason(r) => {
+            Some(Blocked::new(BlockReason::Safety, Some(r.to_owned())))
+        }
         _ => None,
     }
 }
@@ -97,7 +102,10 @@ pub(crate) fn is_gemini_safety_reason(reason: &str) -> bool {
 /// A native Gemini `generateContent` response: `promptFeedback.blockReason`, then the first
 /// candidate's `finishReason`.
 pub(crate) fn from_gemini(v: &Value) -> Option<Blocked> {
-    if let Some(reason) = v.pointer("/promptFeedback/blockReason").and_then(Value::as_str) {
+    if let Some(reason) = v
+        .pointer("/promptFeedback/blockReason")
+        .and_then(Value::as_str)
+    {
         let msg = v
             .pointer("/promptFeedback/blockReasonMessage")
             .and_then(Value::as_str);
@@ -107,7 +115,9 @@ pub(crate) fn from_gemini(v: &Value) -> Option<Blocked> {
         };
         return Some(Blocked::new(BlockReason::PromptBlocked, Some(detail)));
     }
-    let reason = v.pointer("/candidates/0/finishReason").and_then(Value::as_str)?;
+    let reason = v
+        .pointer("/candidates/0/finishReason")
+        .and_then(Value::as_str)?;
     is_gemini_safety_reason(reason)
         .then(|| Blocked::new(BlockReason::Safety, Some(reason.to_owned())))
 }
@@ -120,24 +130,45 @@ mod tests {
     #[test]
     fn error_bodies() {
         let cases: &[(&str, Option<BlockReason>)] = &[
-            (r#"{"error":{"code":"content_policy_violation","message":"no"}}"#, Some(BlockReason::ContentPolicy)),
-            (r#"{"error":{"code":"content_filter","innererror":{"code":"ResponsibleAIPolicyViolation"}}}"#, Some(BlockReason::ContentPolicy)),
-            (r#"{"error":{"code":"moderation_blocked","message":"blocked by safety system"}}"#, Some(BlockReason::ContentPolicy)),
-            (r#"{"error":{"code":400,"status":"INVALID_ARGUMENT","reason":"PROHIBITED_CONTENT"}}"#, Some(BlockReason::ContentPolicy)),
-            (r#"{"error":{"code":"context_length_exceeded","message":"too long"}}"#, None),
+            (
+                r#"{"error":{"code":"content_policy_violation","message":"no"}}"#,
+                Some(BlockReason::ContentPolicy),
+            ),
+            (
+                r#"{"error":{"code":"content_filter","innererror":{"code":"ResponsibleAIPolicyViolation"}}}"#,
+                Some(BlockReason::ContentPolicy),
+            ),
+            (
+                r#"{"error":{"code":"moderation_blocked","message":"blocked by safety system"}}"#,
+                Some(BlockReason::ContentPolicy),
+            ),
+            (
+                r#"{"error":{"code":400,"status":"INVALID_ARGUMENT","reason":"PROHIBITED_CONTENT"}}"#,
+                Some(BlockReason::ContentPolicy),
+            ),
+            (
+                r#"{"error":{"code":"context_length_exceeded","message":"too long"}}"#,
+                None,
+            ),
             (r#"{"error":"model not found"}"#, None),
             ("not json", None),
         ];
         for (body, want) in cases {
-            assert_eq!(from_error_body(body.as_bytes()).map(|b| b.reason), *want, "{body}");
+            assert_eq!(
+                from_error_body(body.as_bytes()).map(|b| b.reason),
+                *want,
+                "{body}"
+            );
         }
     }
 
     #[test]
     fn gemini_dialect() {
-        let v: Value = serde_json::from_str(r#"{"promptFeedback":{"blockReason":"SAFETY"}}"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"promptFeedback":{"blockReason":"SAFETY"}}"#).unwrap();
         assert_eq!(from_gemini(&v).unwrap().reason, BlockReason::PromptBlocked);
-        let v: Value = serde_json::from_str(r#"{"candidates":[{"finishReason":"SAFETY"}]}"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"candidates":[{"finishReason":"SAFETY"}]}"#).unwrap();
         assert_eq!(from_gemini(&v).unwrap().reason, BlockReason::Safety);
         let v: Value = serde_json::from_str(r#"{"candidates":[{"finishReason":"STOP"}]}"#).unwrap();
         assert!(from_gemini(&v).is_none());

@@ -131,7 +131,9 @@ impl TargetModel for GeminiGenerate {
                 .malformed(&format!("Gemini response is not valid JSON ({e})"), &r.body)
         })?;
         let usage = Usage {
-            input_tokens: v.pointer("/usageMetadata/promptTokenCount").and_then(Value::as_u64),
+            input_tokens: v
+                .pointer("/usageMetadata/promptTokenCount")
+                .and_then(Value::as_u64),
             output_tokens: v
                 .pointer("/usageMetadata/candidatesTokenCount")
                 .and_then(Value::as_u64),
@@ -144,11 +146,18 @@ impl TargetModel for GeminiGenerate {
         if let Some(b) = block::from_gemini(&v) {
             return done(Output::Blocked(b));
         }
-        let Some(parts) = v.pointer("/candidates/0/content/parts").and_then(Value::as_array) else {
-            if v.get("candidates").is_some_and(|c| c.as_array().is_some_and(Vec::is_empty)) {
+        let Some(parts) = v
+            .pointer("/candidates/0/content/parts")
+            .and_then(Value::as_array)
+        else {
+            if v.get("candidates")
+                .is_some_and(|c| c.as_array().is_some_and(Vec::is_empty))
+            {
                 return done(Output::Blocked(Blocked::new(BlockReason::Refusal, None)));
             }
-            return Err(self.endpoint.malformed("Gemini response has no candidate content", &r.body));
+            return Err(self
+                .endpoint
+                .malformed("Gemini response has no candidate content", &r.body));
         };
         let mut text = String::new();
         for p in parts {
@@ -159,9 +168,9 @@ impl TargetModel for GeminiGenerate {
                     .pointer("/inlineData/mimeType")
                     .and_then(Value::as_str)
                     .unwrap_or("image/png");
-                let bytes = STANDARD
-                    .decode(data.trim())
-                    .map_err(|e| ModelError::malformed(format!("inlineData is not Base64 ({e})")))?;
+                let bytes = STANDARD.decode(data.trim()).map_err(|e| {
+                    ModelError::malformed(format!("inlineData is not Base64 ({e})"))
+                })?;
                 return done(Output::Image(Media::new(mime, bytes)));
             }
             if let Some(t) = p.get("text").and_then(Value::as_str) {

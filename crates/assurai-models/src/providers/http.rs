@@ -88,7 +88,11 @@ pub(crate) fn error_message(body: &[u8], secrets: &[Secret]) -> String {
                     let msg = e.get("message").and_then(|m| m.as_str()).unwrap_or("");
                     let code = e
                         .get("code")
-                        .and_then(|c| c.as_str().map(str::to_owned).or_else(|| Some(c.to_string())))
+                        .and_then(|c| {
+                            c.as_str()
+                                .map(str::to_owned)
+                                .or_else(|| Some(c.to_string()))
+                        })
                         .filter(|c| c != "null");
                     Some(match code {
                         Some(c) if !msg.is_empty() => format!("{c}: {msg}"),
@@ -190,9 +194,15 @@ mod tests {
             ("1.5", Some(Duration::from_millis(1500))),
             ("-3", None),
             ("soon", None),
-            ("Sun, 06 Nov 1994 08:50:07 GMT", Some(Duration::from_secs(30))),
+            (
+                "Sun, 06 Nov 1994 08:50:07 GMT",
+                Some(Duration::from_secs(30)),
+            ),
             ("Sun, 06 Nov 1994 08:00:00 GMT", Some(Duration::ZERO)),
-            ("Sunday, 06-Nov-94 08:49:47 GMT", Some(Duration::from_secs(10))),
+            (
+                "Sunday, 06-Nov-94 08:49:47 GMT",
+                Some(Duration::from_secs(10)),
+            ),
             ("Sun Nov  6 08:49:38 1994", Some(Duration::from_secs(1))),
         ];
         for (value, want) in cases {

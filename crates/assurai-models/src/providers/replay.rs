@@ -33,7 +33,11 @@ pub struct RecordedOutput {
 
 impl RecordedOutput {
     /// A recording.
-    pub fn new(instance_id: impl Into<String>, model: impl Into<String>, generation: Generation) -> Self {
+    pub fn new(
+        instance_id: impl Into<String>,
+        model: impl Into<String>,
+        generation: Generation,
+    ) -> Self {
         Self {
             instance_id: instance_id.into(),
             model: model.into(),
@@ -91,7 +95,10 @@ pub struct ReplayModel {
 
 impl ReplayModel {
     /// Keeps the entries recorded for `model` (entries of other models are ignored).
-    pub fn from_entries(model: impl Into<String>, entries: impl IntoIterator<Item = RecordedOutput>) -> Self {
+    pub fn from_entries(
+        model: impl Into<String>,
+        entries: impl IntoIterator<Item = RecordedOutput>,
+    ) -> Self {
         let model = model.into();
         let outputs: HashMap<String, Generation> = entries
             .into_iter()
@@ -148,7 +155,10 @@ impl ReplayModel {
             if let Output::Video(v) = &mut output
                 && let VideoData::File { path: p } = &mut v.data
             {
-                if p.is_absolute() || p.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+                if p.is_absolute()
+                    || p.components()
+                        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+                {
                     return Err(ModelError::config(format!(
                         "{shown}:{line_no}: field output.path: {} must be a relative path inside the file's folder",
                         p.display()
@@ -226,10 +236,13 @@ impl TargetModel for ReplayModel {
     }
 
     async fn generate(&self, request: &GenerationRequest) -> Result<Generation, ModelError> {
-        let instance = request.instance_id.as_deref().ok_or_else(|| ModelError::BadRequest {
-            status: None,
-            message: "replay needs the request's instance_id".to_owned(),
-        })?;
+        let instance = request
+            .instance_id
+            .as_deref()
+            .ok_or_else(|| ModelError::BadRequest {
+                status: None,
+                message: "replay needs the request's instance_id".to_owned(),
+            })?;
         self.outputs
             .get(instance)
             .cloned()

@@ -31,7 +31,11 @@ impl SseParser {
     }
 
     /// Parses a chunk, appending completed events to `out`.
-    pub(crate) fn push(&mut self, chunk: &[u8], out: &mut Vec<SseEvent>) -> Result<(), InvalidUtf8> {
+    pub(crate) fn push(
+        &mut self,
+        chunk: &[u8],
+        out: &mut Vec<SseEvent>,
+    ) -> Result<(), InvalidUtf8> {
         let mut rest = chunk;
         while !rest.is_empty() {
             if self.after_cr {

@@ -28,7 +28,11 @@ pub enum Reply {
         chunks: Vec<Vec<u8>>,
     },
     /// Headers promise `declared` bytes, fewer are sent, then the connection closes.
-    Truncated { status: u16, body: Vec<u8>, declared: usize },
+    Truncated {
+        status: u16,
+        body: Vec<u8>,
+        declared: usize,
+    },
     /// The connection is reset without a response.
     Reset,
     /// Wait, then send the reply.
@@ -46,13 +50,29 @@ impl Reply {
 
     pub fn with_header(self, name: &str, value: &str) -> Self {
         match self {
-            Reply::Full { status, mut headers, body } => {
+            Reply::Full {
+                status,
+                mut headers,
+                body,
+            } => {
                 headers.push((name.into(), value.into()));
-                Reply::Full { status, headers, body }
+                Reply::Full {
+                    status,
+                    headers,
+                    body,
+                }
             }
-            Reply::Chunks { status, mut headers, chunks } => {
+            Reply::Chunks {
+                status,
+                mut headers,
+                chunks,
+            } => {
                 headers.push((name.into(), value.into()));
-                Reply::Chunks { status, headers, chunks }
+                Reply::Chunks {
+                    status,
+                    headers,
+                    chunks,
+                }
             }
             other => other,
         }
@@ -147,7 +167,9 @@ impl TestServer {
         let s = server.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((sock, _)) = listener.accept().await else { break };
+                let Ok((sock, _)) = listener.accept().await else {
+                    break;
+                };
                 let _ = sock.set_nodelay(true);
                 let s = s.clone();
                 tokio::spawn(async move { s.serve(sock).await });
@@ -182,7 +204,9 @@ impl TestServer {
     async fn serve(&self, mut sock: TcpStream) {
         let mut buf: Vec<u8> = Vec::with_capacity(8192);
         loop {
-            let Some(req) = read_request(&mut sock, &mut buf).await else { return };
+            let Some(req) = read_request(&mut sock, &mut buf).await else {
+                return;
+            };
             let reply = self.next_reply();
             if self.record {
                 self.requests.lock().unwrap().push(req);
@@ -248,7 +272,8 @@ async fn read_request(sock: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recorde
                     return None;
                 }
             };
-            let size = usize::from_str_radix(String::from_utf8_lossy(&buf[..line_end]).trim(), 16).ok()?;
+            let size =
+                usize::from_str_radix(String::from_utf8_lossy(&buf[..line_end]).trim(), 16).ok()?;
             buf.drain(..line_end + 2);
             while buf.len() < size + 2 {
                 if !fill(sock, buf).await {
@@ -299,12 +324,24 @@ fn head(status: u16, headers: &[(String, String)], extra: &str) -> Vec<u8> {
 /// Writes a reply; returns whether the connection can be reused.
 async fn write_reply(sock: &mut TcpStream, reply: Reply) -> bool {
     match reply {
-        Reply::Full { status, headers, body } => {
-            let mut out = head(status, &headers, &format!("content-length: {}\r\n", body.len()));
+        Reply::Full {
+            status,
+            headers,
+            body,
+        } => {
+            let mut out = head(
+                status,
+                &headers,
+                &format!("content-length: {}\r\n", body.len()),
+            );
             out.extend_from_slice(&body);
             sock.write_all(&out).await.is_ok()
         }
-        Reply::Chunks { status, headers, chunks } => {
+        Reply::Chunks {
+            status,
+            headers,
+            chunks,
+        } => {
             if sock
                 .write_all(&head(status, &headers, "transfer-encoding: chunked\r\n"))
                 .await
@@ -323,7 +360,11 @@ async fn write_reply(sock: &mut TcpStream, reply: Reply) -> bool {
             }
             sock.write_all(b"0\r\n\r\n").await.is_ok()
         }
-        Reply::Truncated { status, body, declared } => {
+        Reply::Truncated {
+            status,
+            body,
+            declared,
+        } => {
             let mut out = head(
                 status,
                 &[("content-type".into(), "application/json".into())],

@@ -98,7 +98,11 @@ struct ImageUrl {
     url: String,
 }
 
-pub(crate) fn body_json(model: &str, req: &GenerationRequest, stream: bool) -> Result<Vec<u8>, ModelError> {
+pub(crate) fn body_json(
+    model: &str,
+    req: &GenerationRequest,
+    stream: bool,
+) -> Result<Vec<u8>, ModelError> {
     let messages = req
         .messages
         .iter()
@@ -224,7 +228,11 @@ struct Assembled {
 }
 
 impl Assembled {
-    fn absorb(&mut self, resp: ChatResponse, endpoint: &Endpoint) -> Result<Option<Blocked>, ModelError> {
+    fn absorb(
+        &mut self,
+        resp: ChatResponse,
+        endpoint: &Endpoint,
+    ) -> Result<Option<Blocked>, ModelError> {
         if let Some(err) = resp.error {
             if let Some(b) = block::from_error_value(&err) {
                 return Ok(Some(b));
@@ -295,7 +303,9 @@ impl OpenAiChat {
                 .malformed(&format!("chat completion is not valid JSON ({e})"), &r.body)
         })?;
         if resp.choices.is_empty() && resp.error.is_none() {
-            return Err(self.endpoint.malformed("chat completion has no choices", &r.body));
+            return Err(self
+                .endpoint
+                .malformed("chat completion has no choices", &r.body));
         }
         let mut acc = Assembled::default();
         if let Some(b) = acc.absorb(resp, &self.endpoint)? {
@@ -347,8 +357,10 @@ impl OpenAiChat {
                     continue;
                 }
                 let part: ChatResponse = serde_json::from_str(data).map_err(|e| {
-                    self.endpoint
-                        .malformed(&format!("stream event is not valid JSON ({e})"), data.as_bytes())
+                    self.endpoint.malformed(
+                        &format!("stream event is not valid JSON ({e})"),
+                        data.as_bytes(),
+                    )
                 })?;
                 if let Some(b) = acc.absorb(part, &self.endpoint)? {
                     return Ok((Output::Blocked(b), Usage::default()));

@@ -10,7 +10,10 @@ use tokio::time::Instant;
 
 use super::{Endpoint, OpenAiConfig, may_be_block, sniff_image_mime};
 use crate::providers::block;
-use crate::{BlockReason, Blocked, Generation, GenerationRequest, Media, ModelError, Output, TargetModel, Usage};
+use crate::{
+    BlockReason, Blocked, Generation, GenerationRequest, Media, ModelError, Output, TargetModel,
+    Usage,
+};
 
 /// An OpenAI-compatible image generator (`POST {base}/images/generations`). The prompt is the text
 /// of the last user message; the first returned image becomes [`Output::Image`].
@@ -79,7 +82,9 @@ impl TargetModel for OpenAiImages {
     async fn generate(&self, request: &GenerationRequest) -> Result<Generation, ModelError> {
         let start = Instant::now();
         if request.has_images() {
-            return Err(ModelError::unsupported("image generation does not take image input"));
+            return Err(ModelError::unsupported(
+                "image generation does not take image input",
+            ));
         }
         let prompt = request
             .last_user_text()
@@ -117,22 +122,30 @@ impl TargetModel for OpenAiImages {
             input_tokens: v.pointer("/usage/input_tokens").and_then(Value::as_u64),
             output_tokens: v.pointer("/usage/output_tokens").and_then(Value::as_u64),
         };
-        let first = v.get("data").and_then(Value::as_array).and_then(|d| d.first());
+        let first = v
+            .get("data")
+            .and_then(Value::as_array)
+            .and_then(|d| d.first());
         let Some(first) = first else {
             if v.get("data").is_none() && v.get("error").is_none() && v.get("refusal").is_none() {
-                return Err(self.endpoint.malformed("image response has no `data`", &r.body));
+                return Err(self
+                    .endpoint
+                    .malformed("image response has no `data`", &r.body));
             }
             let detail = ["/refusal", "/error/message", "/error", "/message"]
                 .iter()
                 .find_map(|p| v.pointer(p).and_then(Value::as_str))
                 .map(str::to_owned);
             let out = Output::Blocked(Blocked::new(BlockReason::Refusal, detail));
-            return Ok(Generation::new(out).with_usage(usage).with_latency(start.elapsed()));
+            return Ok(Generation::new(out)
+                .with_usage(usage)
+                .with_latency(start.elapsed()));
         };
         let bytes = if let Some(b64) = first.get("b64_json").and_then(Value::as_str) {
-            STANDARD
-                .decode(b64.trim())
-                .map_err(|e| self.endpoint.malformed(&format!("b64_json is not Base64 ({e})"), &[]))?
+            STANDARD.decode(b64.trim()).map_err(|e| {
+                self.endpoint
+                    .malformed(&format!("b64_json is not Base64 ({e})"), &[])
+            })?
         } else if let Some(url) = first.get("url").and_then(Value::as_str) {
             let d = self.endpoint.send_read(self.endpoint.get_url(url)).await?;
             if !(200..300).contains(&d.status) {
@@ -140,7 +153,9 @@ impl TargetModel for OpenAiImages {
             }
             d.body
         } else {
-            return Err(self.endpoint.malformed("image entry has neither b64_json nor url", &r.body));
+            return Err(self
+                .endpoint
+                .malformed("image entry has neither b64_json nor url", &r.body));
         };
         if bytes.is_empty() {
             return Err(self.endpoint.malformed("image is empty", &[]));

@@ -154,9 +154,10 @@ impl Endpoint {
         let mut headers = HeaderMap::new();
         let mut secrets = Vec::new();
         if let Some(key) = &cfg.api_key {
-            let mut v = HeaderValue::from_str(&format!("Bearer {}", key.expose())).map_err(|_| {
-                ModelError::config("API key contains characters not allowed in an HTTP header")
-            })?;
+            let mut v =
+                HeaderValue::from_str(&format!("Bearer {}", key.expose())).map_err(|_| {
+                    ModelError::config("API key contains characters not allowed in an HTTP header")
+                })?;
             v.set_sensitive(true);
             headers.insert(AUTHORIZATION, v);
             secrets.push(key.clone());
@@ -187,7 +188,9 @@ impl Endpoint {
     }
 
     pub(crate) fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client.post(self.url(path)).headers(self.headers.clone())
+        self.client
+            .post(self.url(path))
+            .headers(self.headers.clone())
     }
 
     pub(crate) fn get_url(&self, url: &str) -> reqwest::RequestBuilder {
@@ -195,12 +198,20 @@ impl Endpoint {
     }
 
     /// Sends the request; returns the response for streaming.
-    pub(crate) async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response, ModelError> {
-        rb.send().await.map_err(|e| http::send_error(e, &self.secrets))
+    pub(crate) async fn send(
+        &self,
+        rb: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ModelError> {
+        rb.send()
+            .await
+            .map_err(|e| http::send_error(e, &self.secrets))
     }
 
     /// Sends the request and reads the whole body.
-    pub(crate) async fn send_read(&self, rb: reqwest::RequestBuilder) -> Result<RawResponse, ModelError> {
+    pub(crate) async fn send_read(
+        &self,
+        rb: reqwest::RequestBuilder,
+    ) -> Result<RawResponse, ModelError> {
         let resp = self.send(rb).await?;
         self.read(resp).await
     }

@@ -82,10 +82,12 @@ impl TargetModel for OpenAiSpeech {
         if request.has_images() {
             return Err(ModelError::unsupported("speech does not take image input"));
         }
-        let input = request.last_user_text().ok_or_else(|| ModelError::BadRequest {
-            status: None,
-            message: "speech needs a user message with the text".to_owned(),
-        })?;
+        let input = request
+            .last_user_text()
+            .ok_or_else(|| ModelError::BadRequest {
+                status: None,
+                message: "speech needs a user message with the text".to_owned(),
+            })?;
         let body = serde_json::to_vec(&SpeechBody {
             model: &self.model,
             input: &input,

@@ -80,10 +80,10 @@ impl Transcriber for OpenAiTranscriber {
             self.endpoint
                 .malformed(&format!("transcription is not valid JSON ({e})"), &r.body)
         })?;
-        let text = v
-            .get("text")
-            .and_then(Value::as_str)
-            .ok_or_else(|| self.endpoint.malformed("transcription has no `text`", &r.body))?;
+        let text = v.get("text").and_then(Value::as_str).ok_or_else(|| {
+            self.endpoint
+                .malformed("transcription has no `text`", &r.body)
+        })?;
         Ok(Transcript {
             text: text.trim().to_owned(),
             language: v.get("language").and_then(Value::as_str).map(str::to_owned),

@@ -12,8 +12,7 @@ use tokio::time::Instant;
 use super::{Endpoint, OpenAiConfig, content_type, may_be_block};
 use crate::providers::block;
 use crate::{
-    Blocked, Generation, GenerationRequest, ModelError, Output, TargetModel, Video,
-    VideoData,
+    Blocked, Generation, GenerationRequest, ModelError, Output, TargetModel, Video, VideoData,
 };
 
 /// An OpenAI-compatible video generator using the job API: `POST {base}/videos` creates a job,
@@ -123,12 +122,16 @@ impl TargetModel for OpenAiVideo {
     async fn generate(&self, request: &GenerationRequest) -> Result<Generation, ModelError> {
         let start = Instant::now();
         if request.has_images() {
-            return Err(ModelError::unsupported("video generation does not take image input"));
+            return Err(ModelError::unsupported(
+                "video generation does not take image input",
+            ));
         }
-        let prompt = request.last_user_text().ok_or_else(|| ModelError::BadRequest {
-            status: None,
-            message: "video generation needs a user message with the prompt".to_owned(),
-        })?;
+        let prompt = request
+            .last_user_text()
+            .ok_or_else(|| ModelError::BadRequest {
+                status: None,
+                message: "video generation needs a user message with the prompt".to_owned(),
+            })?;
         let mut form = Form::new()
             .text("model", self.model.clone())
             .text("prompt", prompt);
@@ -150,13 +153,18 @@ impl TargetModel for OpenAiVideo {
             }
             return Err(self.endpoint.status_error(&r));
         }
-        let mut job: Value = serde_json::from_slice(&r.body)
-            .map_err(|e| self.endpoint.malformed(&format!("video job is not valid JSON ({e})"), &r.body))?;
+        let mut job: Value = serde_json::from_slice(&r.body).map_err(|e| {
+            self.endpoint
+                .malformed(&format!("video job is not valid JSON ({e})"), &r.body)
+        })?;
         let job_id = job
             .get("id")
             .and_then(Value::as_str)
             .filter(|id| safe_job_id(id))
-            .ok_or_else(|| self.endpoint.malformed("video job has no usable `id`", &r.body))?
+            .ok_or_else(|| {
+                self.endpoint
+                    .malformed("video job has no usable `id`", &r.body)
+            })?
             .to_owned();
         loop {
             match job.get("status").and_then(Value::as_str).unwrap_or("") {
@@ -179,8 +187,10 @@ impl TargetModel for OpenAiVideo {
                 return Err(self.endpoint.status_error(&p));
             }
             job = serde_json::from_slice(&p.body).map_err(|e| {
-                self.endpoint
-                    .malformed(&format!("video job status is not valid JSON ({e})"), &p.body)
+                self.endpoint.malformed(
+                    &format!("video job status is not valid JSON ({e})"),
+                    &p.body,
+                )
             })?;
         }
         let url = self.endpoint.url(&format!("/videos/{job_id}/content"));
