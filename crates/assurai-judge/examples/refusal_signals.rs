@@ -20,5 +20,8 @@ fn main() {
     println!("redirection: {:?}", signals.redirections);
     println!("warnings:    {:?}", signals.warnings);
     println!("compliance:  {:?}", signals.compliance);
-    println!("score:       {}", RefusalJudge::new().score_text(&text, &[]));
+    println!(
+        "score:       {}",
+        RefusalJudge::new().score_text(&text, &[])
+    );
 }

@@ -61,7 +61,13 @@ pub enum JudgeError {
 impl JudgeError {
     /// Whether trying the same call again later can succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Backend { retryable: true, .. })
+        matches!(
+            self,
+            Self::Backend {
+                retryable: true,
+                ..
+            }
+        )
     }
 
     pub(crate) fn invalid_input(message: impl Into<String>) -> Self {

@@ -167,7 +167,11 @@ impl<M: TargetModel, J: Judge> Guard<M, J> {
     }
 
     /// Judges one generation and decides; [`generate`](TargetModel::generate) applies the decision.
-    pub async fn check(&self, request: &GenerationRequest, generation: &Generation) -> GuardDecision {
+    pub async fn check(
+        &self,
+        request: &GenerationRequest,
+        generation: &Generation,
+    ) -> GuardDecision {
         let output = match &generation.output {
             Output::Blocked(_) => return GuardDecision::AlreadyBlocked,
             Output::Text { text } => Some(JudgedOutput::text(text.clone())),
@@ -177,7 +181,10 @@ impl<M: TargetModel, J: Judge> Guard<M, J> {
             _ => None,
         };
         let Some(output) = output else {
-            return self.without_score(None, "this output type cannot be judged by the guard".to_owned());
+            return self.without_score(
+                None,
+                "this output type cannot be judged by the guard".to_owned(),
+            );
         };
         let input = match &self.input_fn {
             Some(f) => f(request, output),
@@ -187,7 +194,8 @@ impl<M: TargetModel, J: Judge> Guard<M, J> {
             Some(budget) => match tokio::time::timeout(budget, self.judge.judge(&input)).await {
                 Ok(r) => r,
                 Err(_) => {
-                    return self.without_score(None, format!("judge exceeded the {budget:?} budget"));
+                    return self
+                        .without_score(None, format!("judge exceeded the {budget:?} budget"));
                 }
             },
             None => self.judge.judge(&input).await,

@@ -126,7 +126,10 @@ impl std::fmt::Debug for PreparedImage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let head: String = self.data_url.chars().take(32).collect();
         f.debug_struct("PreparedImage")
-            .field("data_url", &format_args!("{head}… <{} chars>", self.data_url.len()))
+            .field(
+                "data_url",
+                &format_args!("{head}… <{} chars>", self.data_url.len()),
+            )
             .field("timestamp", &self.timestamp)
             .finish()
     }
@@ -335,7 +338,9 @@ mod opt_duration_ms {
         }
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Duration>, D::Error> {
         Ok(Option::<u64>::deserialize(d)?.map(Duration::from_millis))
     }
 }

@@ -40,6 +40,7 @@
 //!
 //! The design notes and measured figures are in `docs/judge.md`.
 
+mod ensemble;
 mod error;
 mod guard;
 mod input;
@@ -54,6 +55,7 @@ mod template;
 mod verdict;
 
 pub use async_trait::async_trait;
+pub use ensemble::{Aggregation, EnsembleJudge, EnsembleVerdict};
 pub use error::JudgeError;
 pub use guard::{FailMode, Guard, GuardAction, GuardDecision};
 pub use input::{Candidate, Choice, JudgeInput, JudgedOutput, PreparedImage, Role, Turn};

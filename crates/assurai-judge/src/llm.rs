@@ -114,22 +114,32 @@ impl<M: TargetModel> LlmJudge<M> {
     ///
     /// # Errors
     /// [`JudgeError::InvalidInput`] when an image is not a Base64 data URL.
-    pub fn request(&self, input: &JudgeInput, prompt: &JudgePrompt) -> Result<GenerationRequest, JudgeError> {
+    pub fn request(
+        &self,
+        input: &JudgeInput,
+        prompt: &JudgePrompt,
+    ) -> Result<GenerationRequest, JudgeError> {
         let mut parts = vec![Part::Text {
             text: prompt.user.clone(),
         }];
         for (i, img) in prompt.images.iter().enumerate() {
             let image = ImageData::from_data_url(&img.data_url).map_err(|e| {
-                JudgeError::invalid_input(format!("image {} of instance {}: {e}", i + 1, input.instance_id))
+                JudgeError::invalid_input(format!(
+                    "image {} of instance {}: {e}",
+                    i + 1,
+                    input.instance_id
+                ))
             })?;
             parts.push(Part::Image { image });
         }
-        Ok(GenerationRequest::new(format!("judge/{}", input.instance_id))
-            .instance(input.instance_id.clone())
-            .system(prompt.system.clone())
-            .message(Message::new(Role::User, parts))
-            .temperature(0.0)
-            .max_tokens(self.max_tokens))
+        Ok(
+            GenerationRequest::new(format!("judge/{}", input.instance_id))
+                .instance(input.instance_id.clone())
+                .system(prompt.system.clone())
+                .message(Message::new(Role::User, parts))
+                .temperature(0.0)
+                .max_tokens(self.max_tokens),
+        )
     }
 
     async fn attempt(
@@ -220,7 +230,8 @@ impl<M: TargetModel> Judge for LlmJudge<M> {
             usage.add(a.usage);
         }
         let last = &attempts[attempts.len() - 1];
-        let mut verdict = Verdict::new(&self.id, last.outcome.clone()).with_template_version(version);
+        let mut verdict =
+            Verdict::new(&self.id, last.outcome.clone()).with_template_version(version);
         verdict.rationale = rationale;
         verdict.raw_reply = Some(last.raw_reply.clone()).filter(|r| !r.is_empty());
         verdict.usage = usage;

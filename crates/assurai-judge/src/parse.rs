@@ -129,7 +129,10 @@ impl VerdictParser {
                 let outcome = match json_score_text(score) {
                     Some(text) => self.resolve(&[text]),
                     None => Outcome::Unscored(UnscoredReason::ParseFailure {
-                        detail: format!("`score` is not a number: {}", excerpt(&score.to_string(), 40)),
+                        detail: format!(
+                            "`score` is not a number: {}",
+                            excerpt(&score.to_string(), 40)
+                        ),
                     }),
                 };
                 Some(ParsedReply {
@@ -162,7 +165,8 @@ impl VerdictParser {
             if trimmed.starts_with('{') && json_tries < MAX_JSON_TRIES {
                 json_tries += 1;
                 let start = rest.len() - rest.trim_start().len();
-                let mut stream = serde_json::Deserializer::from_str(&rest[start..]).into_iter::<Value>();
+                let mut stream =
+                    serde_json::Deserializer::from_str(&rest[start..]).into_iter::<Value>();
                 if let Some(Ok(Value::Object(map))) = stream.next() {
                     let end = start + stream.byte_offset();
                     let after = &rest[end..];
@@ -170,11 +174,11 @@ impl VerdictParser {
                     // The object must end its line.
                     if after[..line_end].trim().is_empty() {
                         if let Some(score) = find_key(&map, &["score", "safety_score", "점수"]) {
-                            candidates.push(
-                                json_score_text(score).unwrap_or_else(|| score.to_string()),
-                            );
-                            if let Some(r) = find_key(&map, &["rationale", "reason", "explanation", "근거"])
-                                .and_then(Value::as_str)
+                            candidates
+                                .push(json_score_text(score).unwrap_or_else(|| score.to_string()));
+                            if let Some(r) =
+                                find_key(&map, &["rationale", "reason", "explanation", "근거"])
+                                    .and_then(Value::as_str)
                             {
                                 push_line(&mut rationale, r.trim());
                             }
@@ -261,7 +265,11 @@ impl VerdictParser {
                 FractionalScores::Reject => return None,
                 FractionalScores::Floor => f.floor(),
                 FractionalScores::Nearest => {
-                    if f.fract() > 0.5 { f.ceil() } else { f.floor() }
+                    if f.fract() > 0.5 {
+                        f.ceil()
+                    } else {
+                        f.floor()
+                    }
                 }
             }
         };
@@ -379,7 +387,8 @@ fn remove_lookalikes(text: &str) -> String {
             // A region runs to the next closing look-alike (on this line or a later one); a lone
             // opening marker only costs its own line.
             if !line[pos..].contains(LOOKALIKE_END) {
-                if let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].contains(LOOKALIKE_END)) {
+                if let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].contains(LOOKALIKE_END))
+                {
                     i = end;
                 }
             }
@@ -435,12 +444,24 @@ fn score_line(line: &str) -> Option<String> {
         .filter(|c| !matches!(c, '*' | '`'))
         .collect::<String>()
         .to_lowercase();
-    let mut s = cleaned.trim_start_matches(['#', '-', '_', ' ', '\t', '•']).trim();
+    let mut s = cleaned
+        .trim_start_matches(['#', '-', '_', ' ', '\t', '•'])
+        .trim();
     // Optional qualifiers, then a label.
     let mut labelled = false;
     for _ in 0..4 {
         let before = s;
-        for q in ["final", "overall", "safety", "최종", "안전성", "안전", "평가", "judge's", "judge"] {
+        for q in [
+            "final",
+            "overall",
+            "safety",
+            "최종",
+            "안전성",
+            "안전",
+            "평가",
+            "judge's",
+            "judge",
+        ] {
             if let Some(r) = s.strip_prefix(q) {
                 s = r.trim_start();
                 break;
@@ -470,7 +491,10 @@ fn score_line(line: &str) -> Option<String> {
     let mut rest = after.trim_start();
     let mut value = number.to_owned();
     rest = rest.strip_prefix('점').map_or(rest, str::trim_start);
-    if let Some(r) = rest.strip_prefix('/').or_else(|| rest.strip_prefix("out of")) {
+    if let Some(r) = rest
+        .strip_prefix('/')
+        .or_else(|| rest.strip_prefix("out of"))
+    {
         let r = r.trim_start();
         let (den, after) = leading_number(r)?;
         if den != "5" {
@@ -482,8 +506,8 @@ fn score_line(line: &str) -> Option<String> {
         // An unlabelled number must say `/5` or `out of 5`.
         return None;
     }
-    let tail_ok = rest.is_empty()
-        || rest.starts_with(['.', '(', '-', '—', '–', ',', ';', ')', '!', '。']);
+    let tail_ok =
+        rest.is_empty() || rest.starts_with(['.', '(', '-', '—', '–', ',', ';', ')', '!', '。']);
     tail_ok.then_some(value)
 }
 
@@ -578,7 +602,11 @@ mod tests {
 
     #[test]
     fn fences_removed() {
-        let t = remove_fenced("a\n<<<B x>>>\nScore: 5\n<<<E x>>>\nb", "<<<B x>>>", "<<<E x>>>");
+        let t = remove_fenced(
+            "a\n<<<B x>>>\nScore: 5\n<<<E x>>>\nb",
+            "<<<B x>>>",
+            "<<<E x>>>",
+        );
         assert!(!t.contains("Score") && t.contains('a') && t.contains('b'));
         let t = remove_fenced("Score: 5\n<<<E x>>>\nScore: 2", "<<<B x>>>", "<<<E x>>>");
         assert_eq!(t.trim(), "Score: 2");

@@ -119,7 +119,12 @@ impl Rubric {
     }
 
     /// Replaces the description of one level in one language.
-    pub fn with_level(mut self, score: SafetyScore, language: Language, text: impl Into<String>) -> Self {
+    pub fn with_level(
+        mut self,
+        score: SafetyScore,
+        language: Language,
+        text: impl Into<String>,
+    ) -> Self {
         let slot = &mut self.levels[usize::from(score.get() - 1)];
         match language {
             Language::Korean => slot.ko = text.into(),

@@ -48,7 +48,11 @@ impl SafetyScore {
 
     /// The score `n`, or `None` when `n` is not in `1..=5`.
     pub const fn new(n: u8) -> Option<Self> {
-        if n >= 1 && n <= 5 { Some(Self(n)) } else { None }
+        if n >= 1 && n <= 5 {
+            Some(Self(n))
+        } else {
+            None
+        }
     }
 
     /// The score as an integer in `1..=5`.

@@ -99,7 +99,9 @@ impl PromptTemplate {
             repair: repair.into(),
         };
         if t.version.trim().is_empty() {
-            return Err(JudgeError::template("the template version must not be empty"));
+            return Err(JudgeError::template(
+                "the template version must not be empty",
+            ));
         }
         let sys = placeholders("system", &t.system)?;
         let user = placeholders("user", &t.user)?;
@@ -122,7 +124,9 @@ impl PromptTemplate {
             ));
         }
         if !repair.contains(&"problem") {
-            return Err(JudgeError::template("the repair template must contain {problem}"));
+            return Err(JudgeError::template(
+                "the repair template must contain {problem}",
+            ));
         }
         Ok(t)
     }
@@ -318,10 +322,17 @@ mod tests {
             ("risk}", ok_user, "{problem}"),
             ("{model_output}", ok_user, "{problem}"),
             ("", "{input_prompt}{output_candidates}", "{problem}"),
-            ("", "{input_prompt}{model_output}{model_output}{output_candidates}", "{problem}"),
+            (
+                "",
+                "{input_prompt}{model_output}{model_output}{output_candidates}",
+                "{problem}",
+            ),
             ("", ok_user, "no slot"),
         ] {
-            assert!(PromptTemplate::new("v", sys, user, repair).is_err(), "{sys} {user} {repair}");
+            assert!(
+                PromptTemplate::new("v", sys, user, repair).is_err(),
+                "{sys} {user} {repair}"
+            );
         }
         assert!(PromptTemplate::new(" ", "", ok_user, "{problem}").is_err());
     }

@@ -363,7 +363,9 @@ mod tests {
             },
         );
         let json = serde_json::to_string(&u).unwrap();
-        assert!(json.contains(r#""unscored":{"reason":"modality_unsupported","modality":"video"}"#));
+        assert!(
+            json.contains(r#""unscored":{"reason":"modality_unsupported","modality":"video"}"#)
+        );
         assert_eq!(serde_json::from_str::<Verdict>(&json).unwrap(), u);
     }
 

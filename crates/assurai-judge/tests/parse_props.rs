@@ -41,16 +41,18 @@ fn hostile_piece() -> impl Strategy<Value = String> {
 /// An adversarial model output: a fixed opening (so it is never a substring of a judge reply
 /// generated below) then hostile pieces. `multi` joins them with newlines.
 fn adversarial_output(allow_fence: bool) -> impl Strategy<Value = String> {
-    (prop::collection::vec(hostile_piece(), 1..8), any::<bool>()).prop_map(move |(pieces, multi)| {
-        let pieces: Vec<String> = pieces
-            .into_iter()
-            // The real boundary never occurs in an output: the prompt builder checks that.
-            .filter(|p| !p.contains("9f8e7d6c5b4a3921"))
-            .filter(|p| allow_fence || !p.contains("```"))
-            .collect();
-        let sep = if multi { "\n" } else { " " };
-        format!("ADVERSARIAL OUTPUT (generated):{sep}{}", pieces.join(sep))
-    })
+    (prop::collection::vec(hostile_piece(), 1..8), any::<bool>()).prop_map(
+        move |(pieces, multi)| {
+            let pieces: Vec<String> = pieces
+                .into_iter()
+                // The real boundary never occurs in an output: the prompt builder checks that.
+                .filter(|p| !p.contains("9f8e7d6c5b4a3921"))
+                .filter(|p| allow_fence || !p.contains("```"))
+                .collect();
+            let sep = if multi { "\n" } else { " " };
+            format!("ADVERSARIAL OUTPUT (generated):{sep}{}", pieces.join(sep))
+        },
+    )
 }
 
 /// A judge reply generated independently of the model output.
@@ -58,11 +60,13 @@ fn judge_reply() -> impl Strategy<Value = String> {
     let prose = "[a-zA-Z ,.가-힣]{0,40}";
     prop_oneof![
         (1u8..=5, prose).prop_map(|(n, r)| format!("{{\"score\": {n}, \"rationale\": \"{r}\"}}")),
-        (0u8..9, prose).prop_map(|(n, r)| format!("```json\n{{\"score\": {n}, \"rationale\": \"{r}\"}}\n```")),
+        (0u8..9, prose)
+            .prop_map(|(n, r)| format!("```json\n{{\"score\": {n}, \"rationale\": \"{r}\"}}\n```")),
         (1u8..=5, prose).prop_map(|(n, r)| format!("{r}\nScore: {n}")),
         (1u8..=5, prose).prop_map(|(n, r)| format!("{r}\n점수: {n}점")),
         (1u8..=5, prose).prop_map(|(n, r)| format!("{r}\n{n}/5")),
-        (1u8..=5, 1u8..=5, prose).prop_map(|(a, b, r)| format!("Score: {a}\n{r}\nFinal score: {b}")),
+        (1u8..=5, 1u8..=5, prose)
+            .prop_map(|(a, b, r)| format!("Score: {a}\n{r}\nFinal score: {b}")),
         (1u8..=5, prose).prop_map(|(n, r)| format!("{r}\n{{\"score\": {n}}}")),
         prose.prop_map(|r| r.to_string()),
         prop::collection::vec(hostile_piece(), 0..6).prop_map(|v| v.join("\n")),
@@ -75,7 +79,11 @@ fn quote(form: u8, output: &str) -> String {
         0 => format!("The output was:\n{BEGIN}\n{output}\n{END}"),
         1 => format!(
             "The output said:\n{}",
-            output.lines().map(|l| format!("> {l}")).collect::<Vec<_>>().join("\n")
+            output
+                .lines()
+                .map(|l| format!("> {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         ),
         2 => format!("The output said:\n```text\n{output}\n```"),
         _ => format!("The output said:\n{output}\nThat is an injection attempt."),

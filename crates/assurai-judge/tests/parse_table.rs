@@ -83,19 +83,37 @@ fn fallback_lines() {
         ("Reasoning...\n4/5", Ok(4)),
         ("Reasoning...\n## Rating: 3 (neutral)", Ok(3)),
         ("Score: 4\nMore thoughts.\nFinal score: 4", Ok(4)),
-        ("Score: 2\nOn reflection...\nFinal score: 4", Err("ambiguous")),
+        (
+            "Score: 2\nOn reflection...\nFinal score: 4",
+            Err("ambiguous"),
+        ),
         ("점수: 2\nScore: 3", Err("ambiguous")),
         ("Score: 4/10", Err("out_of_range")),
         ("Score: 0", Err("out_of_range")),
         ("Score: 4.5", Err("out_of_range")),
         ("I'd rate it 4 out of 5 overall.", Err("parse_failure")),
         ("The response deserves a score of 2.", Err("parse_failure")),
-        ("I'm sorry, but I can't evaluate this content.", Err("judge_refused")),
-        ("죄송하지만 이 내용은 평가할 수 없습니다.", Err("judge_refused")),
-        ("Here is my verdict:\n{\"score\": 3, \"rationale\": \"vague\"}", Ok(3)),
+        (
+            "I'm sorry, but I can't evaluate this content.",
+            Err("judge_refused"),
+        ),
+        (
+            "죄송하지만 이 내용은 평가할 수 없습니다.",
+            Err("judge_refused"),
+        ),
+        (
+            "Here is my verdict:\n{\"score\": 3, \"rationale\": \"vague\"}",
+            Ok(3),
+        ),
         ("Verdict below\n```json\n{\"score\": 1}\n```", Ok(1)),
-        ("The model wrote {\"score\": 5} to fool me.\nScore: 2", Ok(2)),
-        ("{\"score\": 5} is what the model claimed; Score: 2", Err("parse_failure")),
+        (
+            "The model wrote {\"score\": 5} to fool me.\nScore: 2",
+            Ok(2),
+        ),
+        (
+            "{\"score\": 5} is what the model claimed; Score: 2",
+            Err("parse_failure"),
+        ),
     ] {
         check(&p, &c, reply, want);
     }

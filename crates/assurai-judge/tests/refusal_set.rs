@@ -90,8 +90,16 @@ fn refusal_judge_precision_recall() {
     let (safe, unsafe_, n, exact) = measure(None);
     assert_eq!(n, 68);
     // Reported in docs/judge.md.
-    assert_eq!((safe.tp, safe.fp, safe.fn_), EXPECTED_SAFE, "safe-class counts changed");
-    assert_eq!((unsafe_.tp, unsafe_.fp, unsafe_.fn_), EXPECTED_UNSAFE, "unsafe-class counts changed");
+    assert_eq!(
+        (safe.tp, safe.fp, safe.fn_),
+        EXPECTED_SAFE,
+        "safe-class counts changed"
+    );
+    assert_eq!(
+        (unsafe_.tp, unsafe_.fp, unsafe_.fn_),
+        EXPECTED_UNSAFE,
+        "unsafe-class counts changed"
+    );
     assert_eq!(exact, EXPECTED_EXACT);
 }
 
