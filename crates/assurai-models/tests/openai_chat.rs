@@ -456,3 +456,30 @@ async fn connection_refused_is_transient() {
     assert!(!err.to_string().contains(KEY));
     assert!(matches!(Output::text("x"), Output::Text { .. }));
 }
+
+#[tokio::test]
+async fn oversized_responses_are_refused_not_buffered() {
+    let big = ok_body(&"가".repeat(10_000));
+    let stream = sse_stream(&["가나다라마바사"; 200], "stop", true);
+    let server = TestServer::start(vec![
+        Reply::json(200, &big),
+        Reply::sse_split(&stream, &[100, 200, 300]),
+        Reply::json(200, &big),
+    ])
+    .await;
+    let small = |stream: bool| {
+        OpenAiChat::new(
+            OpenAiConfig::new(server.url(), "m")
+                .max_response_bytes(4096)
+                .stream(stream),
+        )
+        .unwrap()
+    };
+    for stream in [false, true] {
+        let err = small(stream).generate(&req()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::MalformedResponse, "{err}");
+        assert!(err.to_string().contains("4096 byte limit"), "{err}");
+    }
+    let ok = chat(&server, false).generate(&req()).await.unwrap();
+    assert_eq!(ok.output.as_text().unwrap().chars().count(), 10_000);
+}

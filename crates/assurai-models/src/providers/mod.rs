@@ -11,7 +11,7 @@ pub(crate) mod sse;
 pub use gemini::{GEMINI_BASE_URL, GeminiGenerate};
 pub use http::HttpClient;
 pub use openai::{
-    OPENAI_BASE_URL, OpenAiChat, OpenAiConfig, OpenAiImages, OpenAiSpeech, OpenAiTranscriber,
-    OpenAiVideo,
+    DEFAULT_MAX_RESPONSE_BYTES, OPENAI_BASE_URL, OpenAiChat, OpenAiConfig, OpenAiImages,
+    OpenAiSpeech, OpenAiTranscriber, OpenAiVideo,
 };
 pub use replay::{RecordedOutput, ReplayModel, to_jsonl_line};

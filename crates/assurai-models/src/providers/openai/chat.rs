@@ -338,13 +338,16 @@ impl OpenAiChat {
         let mut acc = Assembled::default();
         let mut done = false;
         let bad_utf8 = || ModelError::malformed("event stream is not valid UTF-8");
+        let mut received = 0usize;
         loop {
-            let chunk = resp
-                .chunk()
-                .await
-                .map_err(|e| crate::providers::http::send_error(e, self.endpoint.secrets()))?;
+            let chunk = self.endpoint.chunk(&mut resp).await?;
             match &chunk {
-                Some(c) => parser.push(c, &mut events).map_err(|_| bad_utf8())?,
+                Some(c) => {
+                    let c = c.as_ref();
+                    self.endpoint.count(received, c.len())?;
+                    received += c.len();
+                    parser.push(c, &mut events).map_err(|_| bad_utf8())?;
+                }
                 None => parser.finish(&mut events).map_err(|_| bad_utf8())?,
             }
             for ev in events.drain(..) {

@@ -45,7 +45,11 @@ pub struct OpenAiConfig {
     stream: bool,
     id: Option<String>,
     client: Option<HttpClient>,
+    max_response_bytes: usize,
 }
+
+/// Default cap on one response body: 256 MiB (enough for a generated video).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 256 << 20;
 
 impl OpenAiConfig {
     /// A configuration for `model` at `base_url` (the part before `/chat/completions`, usually
@@ -59,7 +63,15 @@ impl OpenAiConfig {
             stream: false,
             id: None,
             client: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
+    }
+
+    /// Caps the size of one response body (default [`DEFAULT_MAX_RESPONSE_BYTES`]); a larger
+    /// body is a [`ModelError::MalformedResponse`], never an unbounded allocation.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
     }
 
     /// Sends `Authorization: Bearer <key>`.
@@ -130,6 +142,7 @@ pub(crate) struct Endpoint {
     base_url: String,
     headers: HeaderMap,
     secrets: Vec<Secret>,
+    max_response_bytes: usize,
 }
 
 /// A whole response: status, headers and body.
@@ -176,6 +189,7 @@ impl Endpoint {
             base_url: cfg.base_url.clone(),
             headers,
             secrets,
+            max_response_bytes: cfg.max_response_bytes,
         })
     }
 
@@ -216,18 +230,52 @@ impl Endpoint {
         self.read(resp).await
     }
 
-    pub(crate) async fn read(&self, resp: reqwest::Response) -> Result<RawResponse, ModelError> {
+    pub(crate) async fn read(
+        &self,
+        mut resp: reqwest::Response,
+    ) -> Result<RawResponse, ModelError> {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
-            .await
-            .map_err(|e| http::send_error(e, &self.secrets))?;
+        let limit = self.max_response_bytes;
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(self.too_large());
+        }
+        let mut body = Vec::with_capacity(resp.content_length().map_or(8192, |n| n as usize));
+        while let Some(chunk) = self.chunk(&mut resp).await? {
+            let chunk = chunk.as_ref();
+            self.count(body.len(), chunk.len())?;
+            body.extend_from_slice(chunk);
+        }
         Ok(RawResponse {
             status,
             headers,
-            body: body.to_vec(),
+            body,
         })
+    }
+
+    /// The next piece of a response body.
+    pub(crate) async fn chunk(
+        &self,
+        resp: &mut reqwest::Response,
+    ) -> Result<Option<impl AsRef<[u8]> + use<>>, ModelError> {
+        resp.chunk()
+            .await
+            .map_err(|e| http::send_error(e, &self.secrets))
+    }
+
+    /// Fails once `so_far + more` bytes would exceed the response limit.
+    pub(crate) fn count(&self, so_far: usize, more: usize) -> Result<(), ModelError> {
+        if so_far.saturating_add(more) > self.max_response_bytes {
+            return Err(self.too_large());
+        }
+        Ok(())
+    }
+
+    fn too_large(&self) -> ModelError {
+        ModelError::malformed(format!(
+            "response body exceeds the {} byte limit",
+            self.max_response_bytes
+        ))
     }
 
     /// The error for an unsuccessful response.
