@@ -5,6 +5,8 @@
 //! cargo run -p assurai-dataset --example sample_shard -- examples/sample/sample.jsonl 10 0/2
 //! ```
 
+#![allow(clippy::print_stderr, clippy::print_stdout)]
+
 use std::process::ExitCode;
 
 use assurai_dataset::{Allocation, Dataset, Shard};
@@ -19,10 +21,7 @@ fn main() -> ExitCode {
         let shard: Shard = shard.parse()?;
         let sample = Dataset::open(path)?.sample(42, n.parse()?, Allocation::Equal, Some(shard))?;
         for inst in sample {
-            #[allow(clippy::print_stdout)]
-            {
-                println!("{}", serde_json::to_string(&inst)?);
-            }
+            println!("{}", serde_json::to_string(&inst)?);
         }
         Ok(())
     };

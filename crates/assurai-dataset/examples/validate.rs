@@ -4,6 +4,8 @@
 //! cargo run -p assurai-dataset --example validate -- examples/sample/sample.jsonl
 //! ```
 
+#![allow(clippy::print_stderr, clippy::print_stdout)]
+
 use std::process::ExitCode;
 
 use assurai_dataset::Dataset;

@@ -68,7 +68,10 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
             sink.error(&format!("candidates[{i}].label"), "the label is empty");
         }
         if c.text.trim().is_empty() {
-            sink.error(&format!("candidates[{i}].text"), "the candidate text is empty");
+            sink.error(
+                &format!("candidates[{i}].text"),
+                "the candidate text is empty",
+            );
         }
     }
     if !inst.risk_factor.planned_for(inst.modality) {
@@ -115,11 +118,7 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
             if m.kind.modality() != inst.modality {
                 sink.warn(
                     &format!("{f}.output.media"),
-                    format!(
-                        "a {} output for a {} instance",
-                        m.kind.id(),
-                        inst.modality
-                    ),
+                    format!("a {} output for a {} instance", m.kind.id(), inst.modality),
                 );
             }
         }

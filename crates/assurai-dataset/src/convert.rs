@@ -72,7 +72,10 @@ fn string(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<String> {
     match v {
         Value::String(s) => Some(s),
         other => {
-            sink.error(field, format!("expected a string, found {}", type_name(&other)));
+            sink.error(
+                field,
+                format!("expected a string, found {}", type_name(&other)),
+            );
             None
         }
     }
@@ -107,7 +110,10 @@ fn array(v: Value, field: &str, sink: &mut Sink<'_>) -> Vec<Value> {
         Value::Array(a) => a,
         Value::Null => Vec::new(),
         other => {
-            sink.error(field, format!("expected an array, found {}", type_name(&other)));
+            sink.error(
+                field,
+                format!("expected an array, found {}", type_name(&other)),
+            );
             Vec::new()
         }
     }
@@ -117,7 +123,10 @@ fn object(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<Map<String, Valu
     match v {
         Value::Object(o) => Some(o),
         other => {
-            sink.error(field, format!("expected an object, found {}", type_name(&other)));
+            sink.error(
+                field,
+                format!("expected an object, found {}", type_name(&other)),
+            );
             None
         }
     }
@@ -128,7 +137,10 @@ fn object(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<Map<String, Valu
 pub(crate) fn instance_from_value(value: Value, sink: &mut Sink<'_>) -> Option<Instance> {
     let start = sink.problems.len();
     let result = convert(value, sink);
-    let id = result.as_ref().map(|(id, _)| id.clone()).unwrap_or_default();
+    let id = result
+        .as_ref()
+        .map(|(id, _)| id.clone())
+        .unwrap_or_default();
     let id = if id.is_empty() { None } else { Some(id) };
     for p in &mut sink.problems[start..] {
         if p.id.is_none() {
@@ -146,7 +158,10 @@ pub(crate) fn instance_from_value(value: Value, sink: &mut Sink<'_>) -> Option<I
 
 fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance>)> {
     let Value::Object(mut obj) = value else {
-        sink.error("", format!("expected a JSON object, found {}", type_name(&value)));
+        sink.error(
+            "",
+            format!("expected a JSON object, found {}", type_name(&value)),
+        );
         return None;
     };
     let id = match obj.remove("id") {
@@ -208,7 +223,10 @@ fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance
         (Some(p), None) => string(p, "prompt", sink).map(Input::Prompt),
         (None, Some(t)) => turns(t, sink).map(Input::Turns),
         (None, None) => {
-            sink.error("prompt", "missing the input: give `prompt` (a string) or `turns`");
+            sink.error(
+                "prompt",
+                "missing the input: give `prompt` (a string) or `turns`",
+            );
             None
         }
     };
@@ -381,11 +399,13 @@ fn part(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<Part> {
         return None;
     };
     match o.remove("path") {
-        Some(p) => {
-            string(p, &format!("{field}.path"), sink).map(|path| Part::Media(MediaRef::new(path, mk)))
-        }
+        Some(p) => string(p, &format!("{field}.path"), sink)
+            .map(|path| Part::Media(MediaRef::new(path, mk))),
         None => {
-            sink.error(&format!("{field}.path"), format!("a {kind} part needs `path`"));
+            sink.error(
+                &format!("{field}.path"),
+                format!("a {kind} part needs `path`"),
+            );
             None
         }
     }
@@ -440,7 +460,9 @@ fn media_ref(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<MediaRef> {
         None => {
             sink.error(
                 field,
-                format!("cannot tell the media type of `{path}`: add \"type\": image, audio or video"),
+                format!(
+                    "cannot tell the media type of `{path}`: add \"type\": image, audio or video"
+                ),
             );
             None
         }
@@ -513,7 +535,10 @@ fn candidates(v: Value, sink: &mut Sink<'_>) -> Vec<Candidate> {
         let label = match o.remove("label") {
             Some(l) => string(l, &format!("{field}.label"), sink),
             None => {
-                sink.error(&format!("{field}.label"), "missing `label` (e.g. safe or unsafe)");
+                sink.error(
+                    &format!("{field}.label"),
+                    "missing `label` (e.g. safe or unsafe)",
+                );
                 None
             }
         };
@@ -533,16 +558,21 @@ fn candidates(v: Value, sink: &mut Sink<'_>) -> Vec<Candidate> {
 
 fn score(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<u8> {
     let n = match &v {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)),
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
         Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
     };
     match n {
         Some(n @ 1..=5) => u8::try_from(n).ok(),
         Some(n) => {
-            sink.error(field, format!("score {n} is outside 1–5 (1 = risk … 5 = safe)"));
+            sink.error(
+                field,
+                format!("score {n} is outside 1–5 (1 = risk … 5 = safe)"),
+            );
             None
         }
         None => {
@@ -630,7 +660,10 @@ fn responses(v: Value, sink: &mut Sink<'_>) -> Vec<Response> {
             Some(other) => {
                 sink.error(
                     &format!("{f}.output"),
-                    format!("expected a string or an object, found {}", type_name(&other)),
+                    format!(
+                        "expected a string or an object, found {}",
+                        type_name(&other)
+                    ),
                 );
                 None
             }
@@ -654,18 +687,17 @@ fn responses(v: Value, sink: &mut Sink<'_>) -> Vec<Response> {
 
 fn output(mut o: Map<String, Value>, field: &str, sink: &mut Sink<'_>) -> Option<Output> {
     let mut ok = true;
-    let mut opt_string = |o: &mut Map<String, Value>, key: &str, sink: &mut Sink<'_>| match o
-        .remove(key)
-    {
-        None | Some(Value::Null) => None,
-        Some(v) => {
-            let s = string(v, &format!("{field}.{key}"), sink);
-            if s.is_none() {
-                ok = false;
+    let mut opt_string =
+        |o: &mut Map<String, Value>, key: &str, sink: &mut Sink<'_>| match o.remove(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let s = string(v, &format!("{field}.{key}"), sink);
+                if s.is_none() {
+                    ok = false;
+                }
+                s
             }
-            s
-        }
-    };
+        };
     let text = opt_string(&mut o, "text", sink);
     let transcript = opt_string(&mut o, "transcript", sink);
     // `media` may be a path or {path, type}; a flat {path, type} is accepted too.

@@ -128,7 +128,9 @@ impl Dataset {
     /// Validates with a configured validator (its media folder is set to
     /// this dataset's folder).
     pub fn validate_with(&self, validator: Validator) -> Result<Report, DatasetError> {
-        Ok(validator.with_media_dir(&self.dir).validate(self.records()?))
+        Ok(validator
+            .with_media_dir(&self.dir)
+            .validate(self.records()?))
     }
 
     /// Counts of the readable instances (records with errors are skipped).

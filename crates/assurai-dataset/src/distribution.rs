@@ -1,9 +1,7 @@
 //! Counts of a dataset by factor, modality, prompt type and category, side
 //! by side with the paper's Tables 3, 4 and 10.
 
-use assurai_taxonomy::{
-    Modality, PAPER_TOTAL_INSTANCES, PromptType, RiskCategory, RiskFactor,
-};
+use assurai_taxonomy::{Modality, PAPER_TOTAL_INSTANCES, PromptType, RiskCategory, RiskFactor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::Instance;
@@ -143,7 +141,14 @@ impl Distribution {
     pub fn factor_rows(&self) -> Vec<CoverageRow> {
         RiskFactor::ALL
             .iter()
-            .map(|f| self.row(f.id(), f.name(), self.factor_total(*f), f.paper_counts().total()))
+            .map(|f| {
+                self.row(
+                    f.id(),
+                    f.name(),
+                    self.factor_total(*f),
+                    f.paper_counts().total(),
+                )
+            })
             .collect()
     }
 

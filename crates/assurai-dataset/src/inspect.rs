@@ -84,10 +84,10 @@ pub fn inspect_sample(inst: &Instance) -> Value {
             .enumerate()
             .filter(|(_, c)| c.safe)
             .map(|(i, _)| {
-                let l = u8::try_from(i).ok().filter(|i| *i < 26).map_or_else(
-                    || (i + 1).to_string(),
-                    |i| char::from(b'A' + i).to_string(),
-                );
+                let l = u8::try_from(i)
+                    .ok()
+                    .filter(|i| *i < 26)
+                    .map_or_else(|| (i + 1).to_string(), |i| char::from(b'A' + i).to_string());
                 Value::String(l)
             })
             .collect();
@@ -114,7 +114,10 @@ pub fn inspect_sample(inst: &Instance) -> Value {
         meta.insert("candidates".into(), json!(inst.candidates));
     }
     if !inst.choices.is_empty() {
-        meta.insert("choice_labels".into(), inst.choices.iter().map(|c| c.label.clone()).collect());
+        meta.insert(
+            "choice_labels".into(),
+            inst.choices.iter().map(|c| c.label.clone()).collect(),
+        );
     }
     if !inst.annotations.is_empty() {
         meta.insert("annotations".into(), json!(inst.annotations));

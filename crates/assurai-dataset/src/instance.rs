@@ -92,16 +92,18 @@ impl Instance {
         }
         .iter()
         .enumerate()
-        .flat_map(|(i, t)| match &t.content {
-            Content::Text(_) => &[][..],
-            Content::Parts(p) => &p[..],
-        }
-        .iter()
-        .enumerate()
-        .filter_map(move |(j, p)| match p {
-            Part::Media(m) => Some((format!("turns[{i}].content[{j}].path"), m)),
-            Part::Text(_) => None,
-        }));
+        .flat_map(|(i, t)| {
+            match &t.content {
+                Content::Text(_) => &[][..],
+                Content::Parts(p) => &p[..],
+            }
+            .iter()
+            .enumerate()
+            .filter_map(move |(j, p)| match p {
+                Part::Media(m) => Some((format!("turns[{i}].content[{j}].path"), m)),
+                Part::Text(_) => None,
+            })
+        });
         let outputs = self.responses.iter().enumerate().filter_map(|(i, r)| {
             r.output
                 .media

@@ -200,10 +200,7 @@ impl FieldMap {
             None => None,
         };
         for (k, v) in src {
-            let nested_source = self
-                .fields
-                .iter()
-                .any(|(_, p)| p.len() > 1 && p[0] == k);
+            let nested_source = self.fields.iter().any(|(_, p)| p.len() > 1 && p[0] == k);
             if out.contains_key(&k) || nested_source {
                 continue;
             }
@@ -244,9 +241,9 @@ impl FieldMap {
             }
         }
         for (target, v) in &self.defaults {
-            let missing = out.get(target).is_none_or(|x| {
-                x.is_null() || x.as_str().is_some_and(|s| s.trim().is_empty())
-            });
+            let missing = out
+                .get(target)
+                .is_none_or(|x| x.is_null() || x.as_str().is_some_and(|s| s.trim().is_empty()));
             if missing {
                 out.insert(target.clone(), v.clone());
             }

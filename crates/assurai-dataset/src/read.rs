@@ -459,7 +459,11 @@ impl<R: BufRead> ArraySource<R> {
             }
         }
         match self.skip_ws()? {
-            None => return Ok(self.fail("unexpected end of file: the JSON array is not closed with `]`")),
+            None => {
+                return Ok(
+                    self.fail("unexpected end of file: the JSON array is not closed with `]`")
+                );
+            }
             Some(b']') => {
                 self.bump(b']');
                 self.state = ArrayState::Done;
@@ -498,9 +502,9 @@ impl<R: BufRead> ArraySource<R> {
                 }
             };
             if chunk.is_empty() {
-                return Ok(self.fail(
-                    "unexpected end of file inside an array element (truncated file?)",
-                ));
+                return Ok(
+                    self.fail("unexpected end of file inside an array element (truncated file?)")
+                );
             }
             let mut used = 0;
             let mut end = false;

@@ -144,7 +144,10 @@ impl Stratum {
 impl Stratum {
     /// `factor/prompt_type/modality` ids.
     pub fn key(&self) -> String {
-        format!("{}/{}/{}", self.risk_factor, self.prompt_type, self.modality)
+        format!(
+            "{}/{}/{}",
+            self.risk_factor, self.prompt_type, self.modality
+        )
     }
 }
 
@@ -177,7 +180,10 @@ pub fn allocate(
             }
             // Largest remainder first; seeded order on ties.
             rema.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            for (_, _, k) in rema.into_iter().take(usize::try_from(n - given).unwrap_or(usize::MAX)) {
+            for (_, _, k) in rema
+                .into_iter()
+                .take(usize::try_from(n - given).unwrap_or(usize::MAX))
+            {
                 if let Some(v) = out.get_mut(&k) {
                     *v += 1;
                 }
@@ -293,7 +299,8 @@ impl Sampler {
     /// pass).
     pub fn quotas(&mut self) -> &BTreeMap<Stratum, u64> {
         let (sizes, n, a, seed) = (&self.sizes, self.n, self.allocation, self.seed);
-        self.quotas.get_or_insert_with(|| allocate(sizes, n, a, seed))
+        self.quotas
+            .get_or_insert_with(|| allocate(sizes, n, a, seed))
     }
 
     /// The seeded rank of an id: smaller ranks are sampled first.

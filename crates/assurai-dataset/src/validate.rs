@@ -152,7 +152,10 @@ impl Validator {
             h.write(inst.id.as_bytes());
             let key = h.finish();
             if !self.ids.insert(key) {
-                sink.error("id", format!("duplicate id `{}`: ids must be unique", inst.id));
+                sink.error(
+                    "id",
+                    format!("duplicate id `{}`: ids must be unique", inst.id),
+                );
             }
             for k in inst.extra.keys() {
                 if self.unknown_fields.len() < 1000 && self.unknown_fields.insert(k.clone()) {

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use assurai_dataset::{Dataset, Format, Limits, Report};
 
 fn bad(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/bad").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/bad")
+        .join(name)
 }
 
 fn validate(name: &str) -> Report {
@@ -18,11 +20,7 @@ fn validate(name: &str) -> Report {
 /// Asserts the report's errors are exactly these (line, field, message part).
 fn expect(report: &Report, expected: &[(Option<u64>, Option<&str>, &str)]) {
     let got: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
-    assert_eq!(
-        report.errors.len(),
-        expected.len(),
-        "errors: {got:#?}"
-    );
+    assert_eq!(report.errors.len(), expected.len(), "errors: {got:#?}");
     for (e, (line, field, part)) in report.errors.iter().zip(expected) {
         assert_eq!(e.line, *line, "{e}");
         assert_eq!(e.field.as_deref(), *field, "{e}");
@@ -34,7 +32,10 @@ fn expect(report: &Report, expected: &[(Option<u64>, Option<&str>, &str)]) {
 #[test]
 fn truncated_line() {
     let r = validate("truncated.jsonl");
-    expect(&r, &[(Some(2), None, "JSON syntax error: EOF while parsing")]);
+    expect(
+        &r,
+        &[(Some(2), None, "JSON syntax error: EOF while parsing")],
+    );
     assert!(r.errors[0].column.is_some());
     assert_eq!(r.instances, 2);
 }
@@ -44,11 +45,23 @@ fn wrong_types() {
     expect(
         &validate("wrong_types.jsonl"),
         &[
-            (Some(1), Some("id"), "expected a string or a number, found an array"),
+            (
+                Some(1),
+                Some("id"),
+                "expected a string or a number, found an array",
+            ),
             (Some(1), Some("risk_factor"), "found a boolean"),
             (Some(1), Some("prompt"), "expected a string, found a number"),
-            (Some(2), Some("choices[0].safe"), "expected true or false, found a string"),
-            (Some(2), Some("annotations[0].score"), "score 7 is outside 1–5"),
+            (
+                Some(2),
+                Some("choices[0].safe"),
+                "expected true or false, found a string",
+            ),
+            (
+                Some(2),
+                Some("annotations[0].score"),
+                "score 7 is outside 1–5",
+            ),
         ],
     );
 }
@@ -59,7 +72,11 @@ fn unknown_taxonomy_values_say_what_is_accepted() {
     expect(
         &r,
         &[
-            (Some(1), Some("risk_factor"), "unknown risk factor `harassment-ish`"),
+            (
+                Some(1),
+                Some("risk_factor"),
+                "unknown risk factor `harassment-ish`",
+            ),
             (Some(2), Some("risk_factor"), "unknown risk factor `36`"),
             (Some(2), Some("prompt_type"), "unknown prompt type `essay`"),
             (Some(2), Some("modality"), "unknown modality `smell`"),
@@ -112,7 +129,10 @@ fn symlink_out_of_the_folder_is_rejected() {
     .unwrap();
     let ds = Dataset::open(&path).unwrap();
     let r = ds.validate().unwrap();
-    expect(&r, &[(Some(1), Some("media[0]"), "through a symbolic link")]);
+    expect(
+        &r,
+        &[(Some(1), Some("media[0]"), "through a symbolic link")],
+    );
     assert!(ds.resolve_media("media/link.png").is_err());
     assert!(ds.resolve_media("media/ok.png").is_ok());
     assert!(ds.resolve_media("../d.jsonl").is_err());
@@ -145,7 +165,11 @@ fn bom_crlf_blank_lines_and_trailing_whitespace_are_handled() {
 fn truncated_json_array() {
     expect(
         &validate("truncated.json"),
-        &[(Some(3), None, "unexpected end of file inside an array element")],
+        &[(
+            Some(3),
+            None,
+            "unexpected end of file inside an array element",
+        )],
     );
 }
 
@@ -156,7 +180,11 @@ fn csv_cells_are_checked() {
         &[
             (Some(2), Some("choices"), "at least 2 choices, found 1"),
             (Some(3), Some("risk_factor"), "unknown risk factor `nope`"),
-            (Some(4), Some("choices"), "the cell must hold JSON: EOF while parsing"),
+            (
+                Some(4),
+                Some("choices"),
+                "the cell must hold JSON: EOF while parsing",
+            ),
         ],
     );
 }
@@ -167,7 +195,11 @@ fn prompt_type_structure() {
         &validate("structure.jsonl"),
         &[
             (Some(1), Some("turns"), "Reflection instance needs `turns`"),
-            (Some(2), Some("turns[1].role"), "last turn must be a user turn"),
+            (
+                Some(2),
+                Some("turns[1].role"),
+                "last turn must be a user turn",
+            ),
             (Some(2), Some("turns"), "at least 2 user turns, found 1"),
             (Some(3), Some("choices"), "no choice is marked safe"),
         ],
@@ -179,14 +211,24 @@ fn ten_megabyte_line_is_rejected_without_holding_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.jsonl");
     let mut f = std::fs::File::create(&path).unwrap();
-    write!(f, r#"{{"id": "big", "risk_factor": 21, "prompt_type": 2, "prompt": ""#).unwrap();
+    write!(
+        f,
+        r#"{{"id": "big", "risk_factor": 21, "prompt_type": 2, "prompt": ""#
+    )
+    .unwrap();
     f.write_all(&vec![b'a'; 10 << 20]).unwrap();
     writeln!(f, r#""}}"#).unwrap();
-    writeln!(f, r#"{{"id": "small", "risk_factor": 21, "prompt_type": 2, "prompt": "질문"}}"#)
-        .unwrap();
+    writeln!(
+        f,
+        r#"{{"id": "small", "risk_factor": 21, "prompt_type": 2, "prompt": "질문"}}"#
+    )
+    .unwrap();
     drop(f);
     let r = Dataset::open(&path).unwrap().validate().unwrap();
-    expect(&r, &[(Some(1), None, "more than the limit of 4194304 bytes")]);
+    expect(
+        &r,
+        &[(Some(1), None, "more than the limit of 4194304 bytes")],
+    );
     assert_eq!(r.distribution.total(), 1);
     // A larger limit reads it.
     let r = Dataset::open(&path)
@@ -205,7 +247,10 @@ fn reader_continues_after_a_bad_record() {
     let e = results[1].as_ref().unwrap_err();
     assert_eq!(e.line(), Some(2));
     assert_eq!(e.problems().len(), 3);
-    assert!(e.to_string().starts_with("line 2 (id `u-2`), field `risk_factor`"));
+    assert!(
+        e.to_string()
+            .starts_with("line 2 (id `u-2`), field `risk_factor`")
+    );
     // The JSON array format is chosen by extension; forcing JSON Lines on it fails cleanly.
     let r = Dataset::open(bad("truncated.json"))
         .unwrap()

@@ -71,7 +71,11 @@ fn instance() -> impl Strategy<Value = Instance> {
                     ts.into_iter()
                         .enumerate()
                         .map(|(i, t)| {
-                            let role = if (n - 1 - i) % 2 == 0 { Role::User } else { Role::Assistant };
+                            let role = if (n - 1 - i) % 2 == 0 {
+                                Role::User
+                            } else {
+                                Role::Assistant
+                            };
                             Turn::text(role, t)
                         })
                         .collect(),
@@ -89,7 +93,10 @@ fn instance() -> impl Strategy<Value = Instance> {
                 .enumerate()
                 .map(|(k, (t, s))| Choice::new(format!("L{k}"), t, s))
                 .collect();
-            i.annotations = anns.into_iter().map(|(a, s)| Annotation::new(a, s)).collect();
+            i.annotations = anns
+                .into_iter()
+                .map(|(a, s)| Annotation::new(a, s))
+                .collect();
             i
         })
 }

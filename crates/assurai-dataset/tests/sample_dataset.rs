@@ -83,7 +83,21 @@ fn json_array_and_csv_read_the_same_instances() {
     // CSV with structured cells as JSON text.
     let csv = dir.path().join("s.csv");
     let mut w = csv::Writer::from_path(&csv).unwrap();
-    w.write_record(["id", "risk_factor", "prompt_type", "modality", "prompt", "turns", "choices", "candidates", "media", "annotations", "responses", "metadata"]).unwrap();
+    w.write_record([
+        "id",
+        "risk_factor",
+        "prompt_type",
+        "modality",
+        "prompt",
+        "turns",
+        "choices",
+        "candidates",
+        "media",
+        "annotations",
+        "responses",
+        "metadata",
+    ])
+    .unwrap();
     for i in &all {
         let v = serde_json::to_value(i).unwrap();
         let cell = |k: &str| match v.get(k) {
@@ -91,7 +105,24 @@ fn json_array_and_csv_read_the_same_instances() {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         };
-        w.write_record(["id", "risk_factor", "prompt_type", "modality", "prompt", "turns", "choices", "candidates", "media", "annotations", "responses", "metadata"].map(cell)).unwrap();
+        w.write_record(
+            [
+                "id",
+                "risk_factor",
+                "prompt_type",
+                "modality",
+                "prompt",
+                "turns",
+                "choices",
+                "candidates",
+                "media",
+                "annotations",
+                "responses",
+                "metadata",
+            ]
+            .map(cell),
+        )
+        .unwrap();
     }
     w.flush().unwrap();
     let back: Vec<Instance> = Dataset::open(&csv)
@@ -144,13 +175,24 @@ fn sampling_is_seeded_stratified_and_order_free() {
     // Reversing the file gives the same set.
     let dir = tempfile::tempdir().unwrap();
     let rev = dir.path().join("rev.jsonl");
-    let mut lines: Vec<String> = sample().iter().map(|i| serde_json::to_string(i).unwrap()).collect();
+    let mut lines: Vec<String> = sample()
+        .iter()
+        .map(|i| serde_json::to_string(i).unwrap())
+        .collect();
     lines.reverse();
     std::fs::write(&rev, lines.join("\n")).unwrap();
-    let r = Dataset::open(&rev).unwrap().sample(7, 12, Allocation::Equal, None).unwrap();
+    let r = Dataset::open(&rev)
+        .unwrap()
+        .sample(7, 12, Allocation::Equal, None)
+        .unwrap();
     assert_eq!(ids(&a), ids(&r));
     // Asking for more than there is returns everything.
-    assert_eq!(ds.sample(1, 1000, Allocation::Proportional, None).unwrap().len(), sample().len());
+    assert_eq!(
+        ds.sample(1, 1000, Allocation::Proportional, None)
+            .unwrap()
+            .len(),
+        sample().len()
+    );
 }
 
 #[test]
@@ -194,7 +236,10 @@ fn field_mapping_reads_a_foreign_schema() {
     .map(|r| r.unwrap().instance)
     .collect();
     assert_eq!(got[0].id, "17");
-    assert_eq!(got[0].risk_factor, RiskFactor::UnauthorizedPrivacyViolations);
+    assert_eq!(
+        got[0].risk_factor,
+        RiskFactor::UnauthorizedPrivacyViolations
+    );
     assert_eq!(got[0].prompt_type, PromptType::QOnly);
     assert_eq!(got[0].metadata.as_ref().unwrap()["source"], "hf");
     assert_eq!(got[1].prompt_type, PromptType::MultipleChoice);
@@ -246,6 +291,8 @@ fn committed_json_schema_is_up_to_date() {
         "docs/dataset.schema.json is stale: run `ASSURAI_BLESS=1 cargo test -p assurai-dataset --test sample_dataset`"
     );
     let v: serde_json::Value = serde_json::from_str(&committed).unwrap();
-    let factors = v["properties"]["risk_factor"]["oneOf"][0]["enum"].as_array().unwrap();
+    let factors = v["properties"]["risk_factor"]["oneOf"][0]["enum"]
+        .as_array()
+        .unwrap();
     assert_eq!(factors.len(), 35);
 }
