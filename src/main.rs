@@ -20,12 +20,15 @@ struct Cli {
 enum Command {
     /// Print the risk taxonomy: 35 risk factors in 6 categories, or the 8 prompt types.
     Taxonomy(cmd::taxonomy::Args),
+    /// Report one or more runs: statistics, Markdown, CSV, self-contained HTML, Inspect logs.
+    Report(cmd::report::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Taxonomy(args) => cmd::taxonomy::run(args),
+        Command::Report(args) => cmd::report::run(args),
     };
     match result {
         Ok(code) => code,

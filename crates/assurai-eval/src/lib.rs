@@ -27,12 +27,14 @@
 //! The record and report formats are specified in `docs/results-format.md`.
 
 mod error;
+mod inspect;
 mod manifest;
 mod record;
 mod report;
 mod store;
 
 pub use error::{EvalError, Result};
+pub use inspect::{INSPECT_SCORER, InspectOptions, export_inspect_logs};
 pub use manifest::{MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, Manifest, sha256_file};
 pub use record::{
     Extra, Output, RECORD_SCHEMA_VERSION, Record, RecordError, RecordKey, RecordVerdict, Status,
@@ -40,8 +42,8 @@ pub use record::{
 };
 pub use report::{
     AnovaResult, Comparison, ComparisonGroup, Dimension, Example, GroupRow, HumanAgreement,
-    KruskalResult, ModelSummary, PairedComparison, REPORT_SCHEMA_VERSION, Report, ReportOptions,
-    RunInfo, TukeyPair, VarianceResult, WelchResult,
+    KruskalResult, ModelSummary, PairedComparison, REPORT_FILES, REPORT_SCHEMA_VERSION, Report,
+    ReportOptions, RunInfo, TukeyPair, VarianceResult, WelchResult,
 };
 pub use store::{
     RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions, TORN_FILE,

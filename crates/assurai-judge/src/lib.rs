@@ -36,7 +36,12 @@
 //!   boundary; overridable, versioned wording.
 //! * [`VerdictParser`] — strict JSON first, then a fallback that only accepts the judge's own score
 //!   lines and never a number quoted from the model output.
+//! * [`LlmJudge`] — a chat model ([`assurai_models::TargetModel`]) as the judge, text and vision,
+//!   with one repair retry on a malformed reply.
 //! * [`RefusalJudge`] — an offline, deterministic refusal/compliance pattern judge.
+//! * [`EnsembleJudge`] — several judges, median or majority, with a disagreement flag.
+//! * [`Guard`] — a [`TargetModel`](assurai_models::TargetModel) layer for serving code that replaces
+//!   outputs scoring below a threshold.
 //!
 //! The design notes and measured figures are in `docs/judge.md`.
 

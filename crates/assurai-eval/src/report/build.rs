@@ -231,7 +231,40 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accumulated> {
+/// The result of pass 1 over run directories: model names in order of first
+/// appearance, per-run counts, and the latest line of every key that occurs
+/// more than once.
+pub(crate) struct RunIndex {
+    pub(crate) paths: Vec<PathBuf>,
+    pub(crate) model_order: Vec<String>,
+    pub(crate) runs: Vec<RunInfo>,
+    dup_latest: HashMap<u128, (u32, u64)>,
+}
+
+impl RunIndex {
+    /// Whether the line `line_no` of run `run` holds the current record of
+    /// its key (false when a later line supersedes it).
+    pub(crate) fn is_current(
+        &self,
+        run: usize,
+        line_no: u64,
+        instance_id: &str,
+        model: &str,
+        epoch: u32,
+    ) -> bool {
+        if self.dup_latest.is_empty() {
+            return true;
+        }
+        let run_idx = u32::try_from(run).unwrap_or(u32::MAX);
+        match self.dup_latest.get(&key_fp(instance_id, model, epoch)) {
+            Some(&latest) => latest == (run_idx, line_no),
+            None => true,
+        }
+    }
+}
+
+/// Pass 1: reads only each line's key.
+pub(crate) fn index_runs(dirs: &[&Path]) -> Result<RunIndex> {
     if dirs.is_empty() {
         return Err(EvalError::Unsupported(
             "a report needs at least one run directory".into(),
@@ -298,6 +331,17 @@ pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accu
             .collect()
     };
     drop(latest);
+    Ok(RunIndex {
+        paths,
+        model_order,
+        runs,
+        dup_latest,
+    })
+}
+
+pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accumulated> {
+    let index = index_runs(dirs)?;
+    let model_order = &index.model_order;
 
     let mut models: Vec<ModelAcc> = model_order.iter().cloned().map(ModelAcc::new).collect();
     let mut pairs = PairTable {
@@ -307,8 +351,7 @@ pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accu
     let track_pairs = models.len() >= 2;
 
     // Pass 2: fold every current record.
-    for (run, path) in paths.iter().enumerate() {
-        let run_idx = u32::try_from(run).unwrap_or(u32::MAX);
+    for (run, path) in index.paths.iter().enumerate() {
         let mut lines = Lines::open(path)?;
         while let Some((line_no, bytes, complete)) = lines.next_line()? {
             let row: RowView<'_> = match serde_json::from_slice(bytes) {
@@ -316,13 +359,8 @@ pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accu
                 Err(_) if !complete => break,
                 Err(e) => return Err(crate::store::json_error(path, line_no, bytes, &e)),
             };
-            if !dup_latest.is_empty() {
-                let fp = key_fp(&row.instance_id, &row.model, row.epoch);
-                if let Some(&(r, l)) = dup_latest.get(&fp) {
-                    if (r, l) != (run_idx, line_no) {
-                        continue;
-                    }
-                }
+            if !index.is_current(run, line_no, &row.instance_id, &row.model, row.epoch) {
+                continue;
             }
             check_fields(RecordView {
                 schema_version: row.schema_version,
@@ -364,7 +402,7 @@ pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accu
     Ok(Accumulated {
         models,
         pairs,
-        runs,
+        runs: index.runs,
     })
 }
 

@@ -11,13 +11,36 @@ mod svg;
 mod types;
 
 pub use build::ReportOptions;
+pub(crate) use build::index_runs;
 pub use types::{
     AnovaResult, Comparison, ComparisonGroup, Dimension, Example, GroupRow, HumanAgreement,
     KruskalResult, ModelSummary, PairedComparison, REPORT_SCHEMA_VERSION, Report, RunInfo,
     TukeyPair, VarianceResult, WelchResult,
 };
 
+/// File names written by [`Report::write_all`].
+pub const REPORT_FILES: [&str; 4] = ["report.json", "report.md", "report.html", "tables"];
+
 impl Report {
+    /// Writes `report.json`, `report.md`, `report.html` and the CSV tables
+    /// (in `tables/`) into `dir`; returns the paths written.
+    pub fn write_all(&self, dir: &std::path::Path) -> crate::Result<Vec<std::path::PathBuf>> {
+        use crate::EvalError;
+        std::fs::create_dir_all(dir).map_err(|e| EvalError::io("cannot create", dir, e))?;
+        let mut written = Vec::new();
+        for (name, text) in [
+            (REPORT_FILES[0], self.to_json()),
+            (REPORT_FILES[1], self.to_markdown()),
+            (REPORT_FILES[2], self.to_html()),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| EvalError::io("cannot write", &path, e))?;
+            written.push(path);
+        }
+        written.extend(self.write_csv(&dir.join(REPORT_FILES[3]))?);
+        Ok(written)
+    }
+
     /// The report as pretty-printed JSON (`report.json`).
     pub fn to_json(&self) -> String {
         // Serialising plain data with string keys cannot fail.

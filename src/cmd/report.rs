@@ -1,0 +1,118 @@
+//! `assurai report`: statistics, tables and charts of one or more run
+//! directories; export to Inspect logs.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use assurai_eval::{InspectOptions, Report, ReportOptions, export_inspect_logs};
+use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+
+/// Arguments of `assurai report`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Run directories (each with results.jsonl and manifest.json); several
+    /// are merged into one report and must not overlap.
+    #[arg(required = true, value_name = "RUN_DIR")]
+    runs: Vec<PathBuf>,
+    /// Print report.json to standard output instead of the summary table.
+    #[arg(long)]
+    json: bool,
+    /// Write the Markdown report to this file.
+    #[arg(long, value_name = "FILE")]
+    md: Option<PathBuf>,
+    /// Write the self-contained HTML report to this file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write the CSV tables into this directory.
+    #[arg(long, value_name = "DIR")]
+    csv: Option<PathBuf>,
+    /// Write report.json, report.md, report.html and tables/ into this directory.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Write one Inspect `.eval` log per model into this directory.
+    #[arg(long, value_name = "OUT_DIR")]
+    inspect_log: Option<PathBuf>,
+    /// Lowest-scoring examples shown per model.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    examples: usize,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let dirs: Vec<&Path> = args.runs.iter().map(PathBuf::as_path).collect();
+    let options = ReportOptions::default().worst_examples(args.examples);
+    let report = Report::from_runs(&dirs, &options)?;
+    let mut written: Vec<PathBuf> = Vec::new();
+    if let Some(path) = &args.md {
+        std::fs::write(path, report.to_markdown())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path.clone());
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, report.to_html())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path.clone());
+    }
+    if let Some(dir) = &args.csv {
+        written.extend(report.write_csv(dir)?);
+    }
+    if let Some(dir) = &args.out {
+        written.extend(report.write_all(dir)?);
+    }
+    if let Some(dir) = &args.inspect_log {
+        written.extend(export_inspect_logs(&dirs, dir, &InspectOptions::default())?);
+    }
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        println!("{}", summary_table(&report));
+        for n in &report.notes {
+            eprintln!("note: {n}");
+        }
+    }
+    for path in written {
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fmt(v: Option<f64>, digits: usize) -> String {
+    v.filter(|x| x.is_finite())
+        .map_or_else(|| "–".to_owned(), |x| format!("{x:.digits$}"))
+}
+
+fn summary_table(report: &Report) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header([
+        "Model",
+        "n",
+        "Mean",
+        "SD",
+        "CV %",
+        "95% CI",
+        "Blocked",
+        "Blocked %",
+        "Unscored",
+        "Errors",
+    ]);
+    for m in &report.models {
+        let ci = m
+            .ci95
+            .map_or_else(|| "–".to_owned(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]"));
+        t.add_row(vec![
+            Cell::new(&m.model),
+            Cell::new(m.n_scored).set_alignment(CellAlignment::Right),
+            Cell::new(fmt(m.mean, 3)).set_alignment(CellAlignment::Right),
+            Cell::new(fmt(m.sd, 3)).set_alignment(CellAlignment::Right),
+            Cell::new(fmt(m.cv_percent, 1)).set_alignment(CellAlignment::Right),
+            Cell::new(ci),
+            Cell::new(m.n_blocked).set_alignment(CellAlignment::Right),
+            Cell::new(fmt(m.blocked_ratio.map(|r| r * 100.0), 1))
+                .set_alignment(CellAlignment::Right),
+            Cell::new(m.n_unscored).set_alignment(CellAlignment::Right),
+            Cell::new(m.n_error).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    t
+}
