@@ -162,6 +162,13 @@ fn normalize_named(bytes: &[u8], options: &AudioOptions, input: &str) -> Result<
             ),
         ));
     }
+    let max_duration = options.limits.max_duration_s;
+    if !(max_duration.is_finite() && max_duration > 0.0) {
+        return Err(MediaError::option(
+            "max_duration_s",
+            format!("{max_duration}: expected a positive number of seconds"),
+        ));
+    }
     if bytes.is_empty() {
         return Err(MediaError::invalid(
             input,

@@ -82,11 +82,17 @@ impl FrameFilter {
 
 /// Converts RGB24 to 8-bit luma.
 pub(crate) fn luma(rgb: &[u8]) -> Vec<u8> {
-    rgb.chunks_exact(3)
-        .map(|p| {
-            ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128) >> 8) as u8
-        })
-        .collect()
+    let mut y = Vec::new();
+    luma_into(rgb, &mut y);
+    y
+}
+
+/// Converts RGB24 to 8-bit luma into `y` (reusing its allocation).
+pub(crate) fn luma_into(rgb: &[u8], y: &mut Vec<u8>) {
+    y.clear();
+    y.extend(rgb.chunks_exact(3).map(|p| {
+        ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128) >> 8) as u8
+    }));
 }
 
 /// The combined score from sharpness and entropy (see the [module docs](self)).
@@ -121,17 +127,26 @@ pub fn measure_frame(rgb: &[u8], width: u32, height: u32) -> Result<FrameQuality
 }
 
 pub(crate) fn measure_luma(y: &[u8], width: usize, height: usize) -> FrameQuality {
-    let mut hist = [0u64; 256];
-    for &v in y {
-        hist[usize::from(v)] += 1;
+    // Four interleaved histograms avoid store-to-load stalls on runs of equal values.
+    let mut hists = [[0u32; 256]; 4];
+    let mut quads = y.chunks_exact(4);
+    for q in &mut quads {
+        hists[0][usize::from(q[0])] += 1;
+        hists[1][usize::from(q[1])] += 1;
+        hists[2][usize::from(q[2])] += 1;
+        hists[3][usize::from(q[3])] += 1;
+    }
+    for &v in quads.remainder() {
+        hists[0][usize::from(v)] += 1;
     }
     let n = y.len() as f64;
     let (mut sum, mut sum_sq) = (0u64, 0u64);
     let mut entropy = 0.0;
-    for (v, &count) in hist.iter().enumerate() {
-        let v = v as u64;
-        sum += v * count;
-        sum_sq += v * v * count;
+    for v in 0..256 {
+        let count = hists.iter().map(|h| u64::from(h[v])).sum::<u64>();
+        let value = v as u64;
+        sum += value * count;
+        sum_sq += value * value * count;
         if count > 0 {
             let p = count as f64 / n;
             entropy -= p * p.log2();
@@ -155,23 +170,29 @@ fn laplacian_variance(y: &[u8], width: usize, height: usize) -> f64 {
     if width < 3 || height < 3 {
         return 0.0;
     }
-    let (mut sum, mut sum_sq) = (0i64, 0i64);
+    let (mut sum, mut sum_sq) = (0i64, 0u64);
     for row in 1..height - 1 {
-        let up = &y[(row - 1) * width..row * width];
-        let mid = &y[row * width..(row + 1) * width];
-        let down = &y[(row + 1) * width..(row + 2) * width];
-        let (mut s, mut s2) = (0i64, 0i64);
-        for x in 1..width - 1 {
-            let l = i32::from(up[x])
-                + i32::from(down[x])
-                + i32::from(mid[x - 1])
-                + i32::from(mid[x + 1])
-                - 4 * i32::from(mid[x]);
-            s += i64::from(l);
-            s2 += i64::from(l * l);
+        let up = &y[(row - 1) * width + 1..row * width - 1];
+        let left = &y[row * width..(row + 1) * width - 2];
+        let mid = &y[row * width + 1..(row + 1) * width - 1];
+        let right = &y[row * width + 2..(row + 1) * width];
+        let down = &y[(row + 1) * width + 1..(row + 2) * width - 1];
+        // Chunks of 2048 keep the sums within i32/u32 (|l| <= 1020) and let them vectorise.
+        for start in (0..mid.len()).step_by(2048) {
+            let end = (start + 2048).min(mid.len());
+            let (mut s, mut s2) = (0i32, 0u32);
+            for i in start..end {
+                let l = i32::from(up[i])
+                    + i32::from(down[i])
+                    + i32::from(left[i])
+                    + i32::from(right[i])
+                    - 4 * i32::from(mid[i]);
+                s += l;
+                s2 += (l * l) as u32;
+            }
+            sum += i64::from(s);
+            sum_sq += u64::from(s2);
         }
-        sum += s;
-        sum_sq += s2;
     }
     let n = ((width - 2) * (height - 2)) as f64;
     let mean = sum as f64 / n;

@@ -8,7 +8,7 @@ use crate::error::{MediaError, Result};
 use crate::ffmpeg::{self, Programs, VideoInfo};
 use crate::image_prep::ImageOptions;
 use crate::quality::{
-    FrameDefect, FrameFilter, FrameQuality, luma, measure_luma, signature, signature_distance,
+    FrameDefect, FrameFilter, FrameQuality, luma_into, measure_luma, signature, signature_distance,
 };
 
 /// Which frames to sample from a video.
@@ -195,6 +195,13 @@ fn check_options(options: &FrameOptions) -> Result<()> {
         }
         _ => {}
     }
+    let max_duration = options.limits.max_duration_s;
+    if !(max_duration.is_finite() && max_duration > 0.0) {
+        return Err(MediaError::option(
+            "max_duration_s",
+            format!("{max_duration}: expected a positive number of seconds"),
+        ));
+    }
     if options.count == 0 {
         return Err(MediaError::option("count", "0: expected at least 1"));
     }
@@ -279,7 +286,7 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
     };
 
     let filter = format!(
-        "select='{}',showinfo",
+        "select='{}',showinfo=checksum=0",
         select_expr(options.sampling, info.duration_s)
     );
     let mut cmd = Command::new(&options.programs.ffmpeg);
@@ -322,6 +329,7 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
     let pool_size = (4 * options.count).max(8);
     let mut pool: Vec<Candidate> = Vec::with_capacity(pool_size + 1);
     let mut buf = vec![0u8; w * h * 3];
+    let mut y = Vec::with_capacity(w * h);
     let (mut considered, mut black, mut white, mut flat) = (0usize, 0usize, 0usize, 0usize);
     let mut truncated = false;
     let mut read_error = None;
@@ -349,7 +357,7 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
             break;
         };
         considered += 1;
-        let y = luma(&buf);
+        luma_into(&buf, &mut y);
         let quality = measure_luma(&y, w, h);
         match options.filter.defect(&quality) {
             Some(FrameDefect::Black) => black += 1,
