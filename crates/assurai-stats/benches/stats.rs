@@ -1,0 +1,42 @@
+//! The full `assurai stats` analysis (descriptives, ANOVA, Welch, Levene,
+//! Brown–Forsythe, Kruskal–Wallis, Tukey HSD) over 35 groups of 1–5 scores,
+//! at the paper's dataset size (11,480) and at 1,000,000 scores.
+//!
+//! `bench/stats/scipy_bench.py` times SciPy on the same data (same
+//! generator) for the comparison in `docs/benchmarks.md`.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use assurai_stats::{RandomSource, SplitMix64, compare_groups};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+
+/// 35 groups of scores 1–5; group `g` skews towards 5 by `(g % 7) / 10`.
+/// Mirrored exactly by `bench/stats/scipy_bench.py`.
+fn scores(n: usize) -> Vec<(String, Vec<f64>)> {
+    let mut rng = SplitMix64::new(2024);
+    let mut groups: Vec<(String, Vec<f64>)> = (0..35)
+        .map(|g| (format!("factor_{g:02}"), Vec::new()))
+        .collect();
+    for i in 0..n {
+        let g = i % 35;
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let a = 1.0 + (g % 7) as f64 * 0.1;
+        let score = 1.0 + (5.0 * u.powf(1.0 / a)).floor().min(4.0);
+        groups[g].1.push(score);
+    }
+    groups
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compare_groups_35");
+    group.sample_size(20);
+    for n in [11_480usize, 1_000_000] {
+        let data = scores(n);
+        group.bench_with_input(BenchmarkId::from_parameter(n), &data, |b, d| {
+            b.iter(|| compare_groups(std::hint::black_box(d)).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
