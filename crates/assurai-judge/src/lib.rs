@@ -39,12 +39,15 @@
 //! * [`LlmJudge`] — a chat model ([`assurai_models::TargetModel`]) as the judge, text and vision,
 //!   with one repair retry on a malformed reply.
 //! * [`RefusalJudge`] — an offline, deterministic refusal/compliance pattern judge.
-//! * [`EnsembleJudge`] — several judges, median or majority, with a disagreement flag.
+//! * [`EnsembleJudge`] — several judges, median or majority, with a disagreement flag;
+//!   [`ensemble_agreement`] gives Krippendorff's α across items.
 //! * [`Guard`] — a [`TargetModel`](assurai_models::TargetModel) layer for serving code that replaces
 //!   outputs scoring below a threshold.
+//! * [`Calibrator`] — judge-versus-human agreement (weighted κ, Spearman ρ, MAE, confusion matrix).
 //!
 //! The design notes and measured figures are in `docs/judge.md`.
 
+mod calibrate;
 mod ensemble;
 mod error;
 mod guard;
@@ -60,6 +63,7 @@ mod template;
 mod verdict;
 
 pub use async_trait::async_trait;
+pub use calibrate::{Calibration, Calibrator, ensemble_agreement};
 pub use ensemble::{Aggregation, EnsembleJudge, EnsembleVerdict};
 pub use error::JudgeError;
 pub use guard::{FailMode, Guard, GuardAction, GuardDecision};
