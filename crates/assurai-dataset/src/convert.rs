@@ -1,6 +1,7 @@
 //! Turning one JSON object into an [`Instance`], collecting every problem.
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
 use std::str::FromStr;
 
 use assurai_taxonomy::{Modality, PromptType, RiskCategory, RiskFactor};
@@ -29,6 +30,62 @@ pub(crate) const KNOWN_FIELDS: &[&str] = &[
     "metadata",
 ];
 
+/// A field path such as `responses[1].scores[0].score`, formatted only when
+/// a problem is reported.
+#[derive(Clone, Copy)]
+pub(crate) struct P<'a> {
+    parent: Option<&'a P<'a>>,
+    name: &'a str,
+    index: Option<usize>,
+}
+
+impl<'a> P<'a> {
+    pub(crate) fn new(name: &'a str) -> Self {
+        Self {
+            parent: None,
+            name,
+            index: None,
+        }
+    }
+    fn indexed(name: &'a str, i: usize) -> Self {
+        Self {
+            parent: None,
+            name,
+            index: Some(i),
+        }
+    }
+    fn key(&'a self, name: &'a str) -> P<'a> {
+        P {
+            parent: Some(self),
+            name,
+            index: None,
+        }
+    }
+    fn index(&'a self, i: usize) -> P<'a> {
+        P {
+            parent: Some(self),
+            name: "",
+            index: Some(i),
+        }
+    }
+}
+
+impl Display for P<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(p) = self.parent {
+            write!(f, "{p}")?;
+            if !self.name.is_empty() {
+                f.write_str(".")?;
+            }
+        }
+        f.write_str(self.name)?;
+        if let Some(i) = self.index {
+            write!(f, "[{i}]")?;
+        }
+        Ok(())
+    }
+}
+
 /// Collects problems of one record.
 pub(crate) struct Sink<'a> {
     pub(crate) line: u64,
@@ -45,15 +102,18 @@ impl<'a> Sink<'a> {
         }
     }
 
-    pub(crate) fn error(&mut self, field: &str, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, field: impl Display, message: impl Into<String>) {
         self.errors += 1;
+        let field = field.to_string();
+        let field = (!field.is_empty()).then_some(field.as_str());
         self.problems
-            .push(Problem::error(Some(self.line), Some(field), message));
+            .push(Problem::error(Some(self.line), field, message));
     }
 
-    pub(crate) fn warn(&mut self, field: &str, message: impl Into<String>) {
+    pub(crate) fn warn(&mut self, field: impl Display, message: impl Into<String>) {
+        let field = field.to_string();
         self.problems
-            .push(Problem::warning(Some(self.line), Some(field), message));
+            .push(Problem::warning(Some(self.line), Some(&field), message));
     }
 }
 
@@ -68,7 +128,7 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn string(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<String> {
+fn string(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<String> {
     match v {
         Value::String(s) => Some(s),
         other => {
@@ -81,10 +141,36 @@ fn string(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<String> {
     }
 }
 
-fn taxonomy<T: FromStr>(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<T>
+/// A taxonomy enum with its canonical ids (the common spelling, matched
+/// without the allocation-heavy lenient parser).
+pub(crate) trait Canonical: FromStr + Copy + 'static {
+    fn all() -> &'static [Self];
+    fn canonical_id(self) -> &'static str;
+}
+
+macro_rules! canonical {
+    ($($t:ty),*) => {$(
+        impl Canonical for $t {
+            fn all() -> &'static [Self] {
+                &<$t>::ALL
+            }
+            fn canonical_id(self) -> &'static str {
+                self.id()
+            }
+        }
+    )*};
+}
+canonical!(RiskFactor, PromptType, Modality, RiskCategory);
+
+fn taxonomy<T: Canonical>(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<T>
 where
     T::Err: std::fmt::Display,
 {
+    if let Value::String(s) = &v {
+        if let Some(t) = T::all().iter().find(|t| t.canonical_id() == s) {
+            return Some(*t);
+        }
+    }
     let text = match &v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -105,7 +191,7 @@ where
     }
 }
 
-fn array(v: Value, field: &str, sink: &mut Sink<'_>) -> Vec<Value> {
+fn array(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Vec<Value> {
     match v {
         Value::Array(a) => a,
         Value::Null => Vec::new(),
@@ -119,7 +205,7 @@ fn array(v: Value, field: &str, sink: &mut Sink<'_>) -> Vec<Value> {
     }
 }
 
-fn object(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<Map<String, Value>> {
+fn object(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<Map<String, Value>> {
     match v {
         Value::Object(o) => Some(o),
         other => {
@@ -157,14 +243,31 @@ pub(crate) fn instance_from_value(value: Value, sink: &mut Sink<'_>) -> Option<I
 }
 
 fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance>)> {
-    let Value::Object(mut obj) = value else {
+    let Value::Object(obj) = value else {
         sink.error(
             "",
             format!("expected a JSON object, found {}", type_name(&value)),
         );
         return None;
     };
-    let id = match obj.remove("id") {
+    // One pass over the object instead of a removal per field.
+    let mut slots: [Option<Value>; KNOWN_FIELDS.len()] = Default::default();
+    let mut extra: BTreeMap<String, Value> = BTreeMap::new();
+    for (k, v) in obj {
+        match KNOWN_FIELDS.iter().position(|f| *f == k) {
+            Some(i) => slots[i] = Some(v),
+            None => {
+                extra.insert(k, v);
+            }
+        }
+    }
+    let mut take = |name: &str| {
+        KNOWN_FIELDS
+            .iter()
+            .position(|f| *f == name)
+            .and_then(|i| slots[i].take())
+    };
+    let id = match take("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
         Some(Value::String(_)) => {
             sink.error("id", "the id is empty");
@@ -184,26 +287,29 @@ fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance
         }
     };
     let id_text = id.clone().unwrap_or_default();
-    let factor = match obj.remove("risk_factor") {
-        Some(v) => taxonomy::<RiskFactor>(v, "risk_factor", sink),
+    let factor = match take("risk_factor") {
+        Some(v) => taxonomy::<RiskFactor>(v, P::new("risk_factor"), sink),
         None => {
             sink.error("risk_factor", "missing required field `risk_factor`");
             None
         }
     };
-    let prompt_type = match obj.remove("prompt_type") {
-        Some(v) => taxonomy::<PromptType>(v, "prompt_type", sink),
+    let prompt_type = match take("prompt_type") {
+        Some(v) => taxonomy::<PromptType>(v, P::new("prompt_type"), sink),
         None => {
             sink.error("prompt_type", "missing required field `prompt_type`");
             None
         }
     };
-    let modality = match obj.remove("modality") {
+    let modality = match take("modality") {
         None | Some(Value::Null) => Some(Modality::Text),
-        Some(v) => taxonomy::<Modality>(v, "modality", sink),
+        Some(v) => taxonomy::<Modality>(v, P::new("modality"), sink),
     };
-    if let Some(v) = obj.remove("category") {
-        if let (Some(cat), Some(f)) = (taxonomy::<RiskCategory>(v, "category", sink), factor) {
+    if let Some(v) = take("category") {
+        if let (Some(cat), Some(f)) = (
+            taxonomy::<RiskCategory>(v, P::new("category"), sink),
+            factor,
+        ) {
             if cat != f.category() {
                 sink.error(
                     "category",
@@ -215,12 +321,12 @@ fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance
             }
         }
     }
-    let input = match (obj.remove("prompt"), obj.remove("turns")) {
+    let input = match (take("prompt"), take("turns")) {
         (Some(_), Some(_)) => {
             sink.error("prompt", "give either `prompt` or `turns`, not both");
             None
         }
-        (Some(p), None) => string(p, "prompt", sink).map(Input::Prompt),
+        (Some(p), None) => string(p, P::new("prompt"), sink).map(Input::Prompt),
         (None, Some(t)) => turns(t, sink).map(Input::Turns),
         (None, None) => {
             sink.error(
@@ -230,38 +336,32 @@ fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance
             None
         }
     };
-    let choices = obj
-        .remove("choices")
+    let choices = take("choices")
         .map(|v| choices(v, sink))
         .unwrap_or_default();
-    let candidates = obj
-        .remove("candidates")
+    let candidates = take("candidates")
         .map(|v| candidates(v, sink))
         .unwrap_or_default();
-    let media = obj
-        .remove("media")
+    let media = take("media")
         .map(|v| {
             let items = match v {
                 Value::String(_) => vec![v],
-                other => array(other, "media", sink),
+                other => array(other, P::new("media"), sink),
             };
             items
                 .into_iter()
                 .enumerate()
-                .filter_map(|(i, m)| media_ref(m, &format!("media[{i}]"), sink))
+                .filter_map(|(i, m)| media_ref(m, P::indexed("media", i), sink))
                 .collect()
         })
         .unwrap_or_default();
-    let annotations = obj
-        .remove("annotations")
-        .map(|v| annotations(v, "annotations", sink))
+    let annotations = take("annotations")
+        .map(|v| annotations(v, P::new("annotations"), sink))
         .unwrap_or_default();
-    let responses = obj
-        .remove("responses")
+    let responses = take("responses")
         .map(|v| responses(v, sink))
         .unwrap_or_default();
-    let metadata = obj.remove("metadata").filter(|v| !v.is_null());
-    let extra: BTreeMap<String, Value> = obj.into_iter().collect();
+    let metadata = take("metadata").filter(|v| !v.is_null());
 
     let inst = match (id, factor, prompt_type, modality, input) {
         (Some(id), Some(f), Some(p), Some(m), Some(input)) => Some(Instance {
@@ -297,8 +397,8 @@ fn turns(v: Value, sink: &mut Sink<'_>) -> Option<Vec<Turn>> {
     let mut out = Vec::with_capacity(items.len());
     let mut ok = true;
     for (i, t) in items.into_iter().enumerate() {
-        let field = format!("turns[{i}]");
-        let Some(mut o) = object(t, &field, sink) else {
+        let field = P::indexed("turns", i);
+        let Some(mut o) = object(t, field, sink) else {
             ok = false;
             continue;
         };
@@ -309,7 +409,7 @@ fn turns(v: Value, sink: &mut Sink<'_>) -> Option<Vec<Turn>> {
                 "assistant" => Some(Role::Assistant),
                 _ => {
                     sink.error(
-                        &format!("{field}.role"),
+                        field.key("role"),
                         format!("unknown role `{r}`: expected system, user or assistant"),
                     );
                     None
@@ -317,20 +417,20 @@ fn turns(v: Value, sink: &mut Sink<'_>) -> Option<Vec<Turn>> {
             },
             Some(other) => {
                 sink.error(
-                    &format!("{field}.role"),
+                    field.key("role"),
                     format!("expected a string, found {}", type_name(&other)),
                 );
                 None
             }
             None => {
-                sink.error(&format!("{field}.role"), "missing `role`");
+                sink.error(field.key("role"), "missing `role`");
                 None
             }
         };
         let content = match o.remove("content") {
-            Some(c) => content(c, &format!("{field}.content"), sink),
+            Some(c) => content(c, field.key("content"), sink),
             None => {
-                sink.error(&format!("{field}.content"), "missing `content`");
+                sink.error(field.key("content"), "missing `content`");
                 None
             }
         };
@@ -342,15 +442,15 @@ fn turns(v: Value, sink: &mut Sink<'_>) -> Option<Vec<Turn>> {
     ok.then_some(out)
 }
 
-fn content(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<Content> {
+fn content(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<Content> {
     match v {
         Value::String(s) => Some(Content::Text(s)),
         Value::Array(parts) => {
             let mut out = Vec::with_capacity(parts.len());
             let mut ok = true;
             for (j, p) in parts.into_iter().enumerate() {
-                let pf = format!("{field}[{j}]");
-                match part(p, &pf, sink) {
+                let pf = field.index(j);
+                match part(p, pf, sink) {
                     Some(p) => out.push(p),
                     None => ok = false,
                 }
@@ -370,13 +470,13 @@ fn content(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<Content> {
     }
 }
 
-fn part(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<Part> {
+fn part(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<Part> {
     let mut o = object(v, field, sink)?;
     let kind = match o.remove("type") {
         Some(Value::String(t)) => t,
         _ => {
             sink.error(
-                &format!("{field}.type"),
+                field.key("type"),
                 "missing `type`: expected text, image, audio or video",
             );
             return None;
@@ -384,41 +484,39 @@ fn part(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<Part> {
     };
     if kind == "text" {
         return match o.remove("text") {
-            Some(t) => string(t, &format!("{field}.text"), sink).map(Part::Text),
+            Some(t) => string(t, field.key("text"), sink).map(Part::Text),
             None => {
-                sink.error(&format!("{field}.text"), "a text part needs `text`");
+                sink.error(field.key("text"), "a text part needs `text`");
                 None
             }
         };
     }
     let Some(mk) = MediaKind::from_id(&kind) else {
         sink.error(
-            &format!("{field}.type"),
+            field.key("type"),
             format!("unknown part type `{kind}`: expected text, image, audio or video"),
         );
         return None;
     };
     match o.remove("path") {
-        Some(p) => string(p, &format!("{field}.path"), sink)
-            .map(|path| Part::Media(MediaRef::new(path, mk))),
+        Some(p) => {
+            string(p, field.key("path"), sink).map(|path| Part::Media(MediaRef::new(path, mk)))
+        }
         None => {
-            sink.error(
-                &format!("{field}.path"),
-                format!("a {kind} part needs `path`"),
-            );
+            sink.error(field.key("path"), format!("a {kind} part needs `path`"));
             None
         }
     }
 }
 
-fn media_ref(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<MediaRef> {
+fn media_ref(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<MediaRef> {
     let (path, kind) = match v {
         Value::String(s) => (s, None),
         Value::Object(mut o) => {
             let path = match o.remove("path") {
-                Some(p) => string(p, &format!("{field}.path"), sink)?,
+                Some(p) => string(p, field.key("path"), sink)?,
                 None => {
-                    sink.error(&format!("{field}.path"), "missing `path`");
+                    sink.error(field.key("path"), "missing `path`");
                     return None;
                 }
             };
@@ -428,7 +526,7 @@ fn media_ref(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<MediaRef> {
                     Some(k) => Some(k),
                     None => {
                         sink.error(
-                            &format!("{field}.type"),
+                            field.key("type"),
                             format!("unknown media type `{t}`: expected image, audio or video"),
                         );
                         return None;
@@ -436,7 +534,7 @@ fn media_ref(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<MediaRef> {
                 },
                 Some(other) => {
                     sink.error(
-                        &format!("{field}.type"),
+                        field.key("type"),
                         format!("expected a string, found {}", type_name(&other)),
                     );
                     return None;
@@ -471,21 +569,21 @@ fn media_ref(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<MediaRef> {
 
 fn choices(v: Value, sink: &mut Sink<'_>) -> Vec<Choice> {
     let mut out = Vec::new();
-    for (i, c) in array(v, "choices", sink).into_iter().enumerate() {
-        let field = format!("choices[{i}]");
+    for (i, c) in array(v, P::new("choices"), sink).into_iter().enumerate() {
+        let field = P::indexed("choices", i);
         let default_label = label_for(i);
-        let Some(mut o) = object(c, &field, sink) else {
+        let Some(mut o) = object(c, field, sink) else {
             continue;
         };
         let label = match o.remove("label") {
             None | Some(Value::Null) => Some(default_label),
             Some(Value::Number(n)) => Some(n.to_string()),
-            Some(l) => string(l, &format!("{field}.label"), sink),
+            Some(l) => string(l, field.key("label"), sink),
         };
         let text = match o.remove("text") {
-            Some(t) => string(t, &format!("{field}.text"), sink),
+            Some(t) => string(t, field.key("text"), sink),
             None => {
-                sink.error(&format!("{field}.text"), "missing `text`");
+                sink.error(field.key("text"), "missing `text`");
                 None
             }
         };
@@ -494,7 +592,7 @@ fn choices(v: Value, sink: &mut Sink<'_>) -> Vec<Choice> {
             Some(Value::Bool(b)) => Some(b),
             Some(other) => {
                 sink.error(
-                    &format!("{field}.safe"),
+                    field.key("safe"),
                     format!("expected true or false, found {}", type_name(&other)),
                 );
                 None
@@ -520,32 +618,29 @@ fn candidates(v: Value, sink: &mut Sink<'_>) -> Vec<Candidate> {
     if let Value::Object(o) = v {
         // Shorthand: {"safe": "...", "unsafe": "..."}.
         for (label, text) in o {
-            let field = format!("candidates.{label}");
-            if let Some(text) = string(text, &field, sink) {
+            let root = P::new("candidates");
+            if let Some(text) = string(text, root.key(&label), sink) {
                 out.push(Candidate { label, text });
             }
         }
         return out;
     }
-    for (i, c) in array(v, "candidates", sink).into_iter().enumerate() {
-        let field = format!("candidates[{i}]");
-        let Some(mut o) = object(c, &field, sink) else {
+    for (i, c) in array(v, P::new("candidates"), sink).into_iter().enumerate() {
+        let field = P::indexed("candidates", i);
+        let Some(mut o) = object(c, field, sink) else {
             continue;
         };
         let label = match o.remove("label") {
-            Some(l) => string(l, &format!("{field}.label"), sink),
+            Some(l) => string(l, field.key("label"), sink),
             None => {
-                sink.error(
-                    &format!("{field}.label"),
-                    "missing `label` (e.g. safe or unsafe)",
-                );
+                sink.error(field.key("label"), "missing `label` (e.g. safe or unsafe)");
                 None
             }
         };
         let text = match o.remove("text") {
-            Some(t) => string(t, &format!("{field}.text"), sink),
+            Some(t) => string(t, field.key("text"), sink),
             None => {
-                sink.error(&format!("{field}.text"), "missing `text`");
+                sink.error(field.key("text"), "missing `text`");
                 None
             }
         };
@@ -556,7 +651,7 @@ fn candidates(v: Value, sink: &mut Sink<'_>) -> Vec<Candidate> {
     out
 }
 
-fn score(v: Value, field: &str, sink: &mut Sink<'_>) -> Option<u8> {
+fn score(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<u8> {
     let n = match &v {
         Value::Number(n) => n.as_u64().or_else(|| {
             n.as_f64()
@@ -595,25 +690,25 @@ fn shown(v: &Value) -> String {
     }
 }
 
-fn annotations(v: Value, field: &str, sink: &mut Sink<'_>) -> Vec<Annotation> {
+fn annotations(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Vec<Annotation> {
     let mut out = Vec::new();
     for (i, a) in array(v, field, sink).into_iter().enumerate() {
-        let f = format!("{field}[{i}]");
-        let Some(mut o) = object(a, &f, sink) else {
+        let f = field.index(i);
+        let Some(mut o) = object(a, f, sink) else {
             continue;
         };
         let annotator = match o.remove("annotator") {
             Some(Value::Number(n)) => Some(n.to_string()),
-            Some(a) => string(a, &format!("{f}.annotator"), sink),
+            Some(a) => string(a, f.key("annotator"), sink),
             None => {
-                sink.error(&format!("{f}.annotator"), "missing `annotator`");
+                sink.error(f.key("annotator"), "missing `annotator`");
                 None
             }
         };
         let s = match o.remove("score") {
-            Some(s) => score(s, &format!("{f}.score"), sink),
+            Some(s) => score(s, f.key("score"), sink),
             None => {
-                sink.error(&format!("{f}.score"), "missing `score` (1–5)");
+                sink.error(f.key("score"), "missing `score` (1–5)");
                 None
             }
         };
@@ -630,15 +725,15 @@ fn annotations(v: Value, field: &str, sink: &mut Sink<'_>) -> Vec<Annotation> {
 
 fn responses(v: Value, sink: &mut Sink<'_>) -> Vec<Response> {
     let mut out = Vec::new();
-    for (i, r) in array(v, "responses", sink).into_iter().enumerate() {
-        let f = format!("responses[{i}]");
-        let Some(mut o) = object(r, &f, sink) else {
+    for (i, r) in array(v, P::new("responses"), sink).into_iter().enumerate() {
+        let f = P::indexed("responses", i);
+        let Some(mut o) = object(r, f, sink) else {
             continue;
         };
         let model = match o.remove("model") {
-            Some(m) => string(m, &format!("{f}.model"), sink),
+            Some(m) => string(m, f.key("model"), sink),
             None => {
-                sink.error(&format!("{f}.model"), "missing `model` (the model's name)");
+                sink.error(f.key("model"), "missing `model` (the model's name)");
                 None
             }
         };
@@ -647,7 +742,7 @@ fn responses(v: Value, sink: &mut Sink<'_>) -> Vec<Response> {
             Some(Value::Bool(b)) => Some(b),
             Some(other) => {
                 sink.error(
-                    &format!("{f}.blocked"),
+                    f.key("blocked"),
                     format!("expected true or false, found {}", type_name(&other)),
                 );
                 None
@@ -656,10 +751,10 @@ fn responses(v: Value, sink: &mut Sink<'_>) -> Vec<Response> {
         let output = match o.remove("output") {
             None | Some(Value::Null) => Some(Output::default()),
             Some(Value::String(s)) => Some(Output::text(s)),
-            Some(Value::Object(oo)) => output(oo, &format!("{f}.output"), sink),
+            Some(Value::Object(oo)) => output(oo, f.key("output"), sink),
             Some(other) => {
                 sink.error(
-                    &format!("{f}.output"),
+                    f.key("output"),
                     format!(
                         "expected a string or an object, found {}",
                         type_name(&other)
@@ -670,7 +765,7 @@ fn responses(v: Value, sink: &mut Sink<'_>) -> Vec<Response> {
         };
         let scores = o
             .remove("scores")
-            .map(|s| annotations(s, &format!("{f}.scores"), sink))
+            .map(|s| annotations(s, f.key("scores"), sink))
             .unwrap_or_default();
         if let (Some(model), Some(output), Some(blocked)) = (model, output, blocked) {
             out.push(Response {
@@ -685,13 +780,13 @@ fn responses(v: Value, sink: &mut Sink<'_>) -> Vec<Response> {
     out
 }
 
-fn output(mut o: Map<String, Value>, field: &str, sink: &mut Sink<'_>) -> Option<Output> {
+fn output(mut o: Map<String, Value>, field: P<'_>, sink: &mut Sink<'_>) -> Option<Output> {
     let mut ok = true;
     let mut opt_string =
         |o: &mut Map<String, Value>, key: &str, sink: &mut Sink<'_>| match o.remove(key) {
             None | Some(Value::Null) => None,
             Some(v) => {
-                let s = string(v, &format!("{field}.{key}"), sink);
+                let s = string(v, field.key(key), sink);
                 if s.is_none() {
                     ok = false;
                 }
@@ -703,7 +798,7 @@ fn output(mut o: Map<String, Value>, field: &str, sink: &mut Sink<'_>) -> Option
     // `media` may be a path or {path, type}; a flat {path, type} is accepted too.
     let media = match o.remove("media") {
         Some(m) => {
-            let r = media_ref(m, &format!("{field}.media"), sink);
+            let r = media_ref(m, field.key("media"), sink);
             if r.is_none() {
                 ok = false;
             }
@@ -716,7 +811,7 @@ fn output(mut o: Map<String, Value>, field: &str, sink: &mut Sink<'_>) -> Option
                 if let Some(t) = o.remove("type") {
                     mo.insert("type".into(), t);
                 }
-                let r = media_ref(Value::Object(mo), &format!("{field}.media"), sink);
+                let r = media_ref(Value::Object(mo), field.key("media"), sink);
                 if r.is_none() {
                     ok = false;
                 }
@@ -727,7 +822,7 @@ fn output(mut o: Map<String, Value>, field: &str, sink: &mut Sink<'_>) -> Option
     };
     for k in o.keys() {
         sink.warn(
-            &format!("{field}.{k}"),
+            field.key(k),
             "unknown output field (expected text, media, transcript); ignored",
         );
     }
