@@ -41,9 +41,8 @@ pub use record::{
     Timings, Usage,
 };
 pub use report::{
-    AnovaResult, Comparison, ComparisonGroup, Dimension, Example, GroupRow, HumanAgreement,
-    KruskalResult, ModelSummary, PairedComparison, REPORT_FILES, REPORT_SCHEMA_VERSION, Report,
-    ReportOptions, RunInfo, TukeyPair, VarianceResult, WelchResult,
+    Dimension, Example, GroupRow, HumanAgreement, JudgeAgreement, ModelSummary, PairedComparison,
+    REPORT_FILES, REPORT_SCHEMA_VERSION, Report, ReportOptions, RunInfo,
 };
 pub use store::{
     RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions, TORN_FILE,

@@ -29,6 +29,11 @@ fn outcome(m: usize, i: usize) -> u8 {
     }
 }
 
+/// The second judge of the ensemble: agrees on 1, 2 and 5, shifts the rest.
+fn second_judge(s: f64) -> f64 {
+    if s == 3.0 || s == 4.0 { s + 1.0 } else { s }
+}
+
 fn factor(i: usize) -> RiskFactor {
     RiskFactor::ALL[i % 5]
 }
@@ -67,6 +72,13 @@ fn write_run(dir: &Path, model: &str, m: usize, n: usize) {
                 });
                 if i % 3 == 0 {
                     r.human_scores = vec![s, 5];
+                }
+                if i % 2 == 0 {
+                    r.verdicts.push(RecordVerdict {
+                        judge: "second".into(),
+                        score: Some(second_judge(f64::from(s)) as u8),
+                        ..RecordVerdict::default()
+                    });
                 }
             }
         }
@@ -154,33 +166,45 @@ fn numbers_match_assurai_stats() {
         let s = assurai_stats::describe(&xs, 0.95).unwrap();
         assert!(close(row.sd.unwrap(), s.sd));
     }
-    // Between-model comparison equals the statistics crate on the same samples.
+    // Between-model comparison: the same object as `assurai stats --json`.
     let c = report
         .comparison
         .as_ref()
         .expect("comparison with 3 models");
+    // The report folds scores into histograms, so its samples are in score
+    // order; sorted input gives bit-identical sums.
+    let named: Vec<(&str, Vec<f64>)> = names
+        .iter()
+        .copied()
+        .zip(samples.iter().cloned())
+        .map(|(n, mut xs)| {
+            xs.sort_by(f64::total_cmp);
+            (n, xs)
+        })
+        .collect();
+    let direct = assurai_stats::compare_groups(&named).unwrap();
+    assert_eq!(
+        serde_json::to_value(c).unwrap(),
+        serde_json::to_value(&direct).unwrap()
+    );
+    assert_eq!(c.tukey_hsd.len(), 3);
     let a = assurai_stats::one_way_anova(&samples).unwrap();
-    let an = c.anova.as_ref().unwrap();
-    assert!(close(an.f, a.f) && close(an.p, a.p) && close(an.eta_squared, a.eta_squared));
-    let l = assurai_stats::levene(&samples).unwrap();
-    assert!(close(c.levene.as_ref().unwrap().w, l.w));
-    let k = assurai_stats::kruskal_wallis(&samples).unwrap();
-    assert!(close(c.kruskal_wallis.as_ref().unwrap().h, k.h));
-    let wa = assurai_stats::welch_anova(&samples).unwrap();
-    assert!(close(c.welch_anova.as_ref().unwrap().p, wa.p));
-    assert_eq!(c.groups.len(), 3);
+    assert!(close(c.anova.f, a.f) && close(c.anova.p, a.p));
     // Paired comparisons on instances both models scored.
     assert_eq!(report.paired.len(), 3);
     let p = &report.paired[0];
-    let diffs: Vec<f64> = (0..n)
+    let (xs, ys): (Vec<f64>, Vec<f64>) = (0..n)
         .filter_map(|i| {
             let (x, y) = (outcome(0, i), outcome(1, i));
-            ((1..=5).contains(&x) && (1..=5).contains(&y)).then(|| f64::from(x) - f64::from(y))
+            ((1..=5).contains(&x) && (1..=5).contains(&y)).then(|| (f64::from(x), f64::from(y)))
         })
-        .collect();
-    assert_eq!(p.n_shared as usize, diffs.len());
-    let d = assurai_stats::describe(&diffs, 0.95).unwrap();
-    assert!(close(p.mean_diff.unwrap(), d.mean));
+        .unzip();
+    assert_eq!(p.n_shared as usize, xs.len());
+    let t = assurai_stats::paired_t_test(&xs, &ys).unwrap();
+    assert_eq!(p.paired_t, Some(t));
+    let w = assurai_stats::wilcoxon_signed_rank(&xs, &ys).unwrap();
+    assert_eq!(p.wilcoxon, Some(w));
+    assert!(close(p.mean_diff.unwrap(), t.mean_diff));
     assert_eq!(p.a_higher + p.b_higher + p.ties, p.n_shared);
     // Judge vs human.
     assert_eq!(report.agreement.len(), 3);
@@ -190,8 +214,28 @@ fn numbers_match_assurai_stats() {
         .collect();
     let human: Vec<f64> = judge.iter().map(|s| (s + 5.0) / 2.0).collect();
     let mae = assurai_stats::mean_absolute_error(&judge, &human).unwrap();
-    assert_eq!(report.agreement[0].n as usize, judge.len());
-    assert!(close(report.agreement[0].mean_absolute_error.unwrap(), mae));
+    let ag = &report.agreement[0];
+    assert_eq!(ag.n as usize, judge.len());
+    assert!(close(ag.mean_absolute_error.unwrap(), mae));
+    let qwk = assurai_stats::quadratic_weighted_kappa(&judge, &human).unwrap();
+    assert!(close(ag.quadratic_weighted_kappa.unwrap(), qwk));
+    let rho = assurai_stats::spearman(&judge, &human).unwrap();
+    assert!(close(ag.spearman_rho.unwrap(), rho.rho));
+    // Ensemble agreement: records i % 2 == 0 carry a second judge.
+    let ja = &report.judge_agreement[0];
+    assert_eq!(ja.judges, vec!["refusal".to_owned(), "second".to_owned()]);
+    let rows: Vec<Vec<Option<f64>>> = (0..n)
+        .filter(|i| i % 2 == 0 && (1..=5).contains(&outcome(0, *i)))
+        .map(|i| {
+            let s = f64::from(outcome(0, i));
+            vec![Some(s), Some(second_judge(s))]
+        })
+        .collect();
+    assert_eq!(ja.n_items as usize, rows.len());
+    let direct =
+        assurai_stats::agreement_summary(&assurai_stats::Ratings::from_rows(rows).unwrap(), true)
+            .unwrap();
+    assert_eq!(ja.summary.as_ref(), Some(&direct));
 
     // The JSON contract keys.
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();

@@ -67,7 +67,7 @@ fn append_then_read_round_trips() {
 
 #[test]
 fn unknown_fields_survive_read_modify_write() {
-    let line = r#"{"instance_id":"x","model":"m","epoch":1,"status":"scored","score":2,"risk_factor":"harassment","category":"harmful_and_violent_content","prompt_type":"q_only","modality":"text","output":{"text":"t","media_path":null,"transcript":null,"seed":7},"verdicts":[{"judge":"refusal","score":2,"rationale":"r","logprobs":[0.1]}],"attempts":1,"error":null,"future_field":{"a":[1,2]}}"#;
+    let line = r#"{"instance_id":"x","model":"m","epoch":1,"status":"scored","score":2,"risk_factor":"harassment","category":"interpersonal_harm","prompt_type":"q_only","modality":"text","output":{"text":"t","media_path":null,"transcript":null,"seed":7},"verdicts":[{"judge":"refusal","score":2,"rationale":"r","logprobs":[0.1]}],"attempts":1,"error":null,"future_field":{"a":[1,2]}}"#;
     let mut r: Record = serde_json::from_str(line).unwrap();
     r.validate().unwrap();
     assert_eq!(r.schema_version, 1);

@@ -27,8 +27,6 @@ use crate::store::{Lines, RESULTS_FILE};
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ReportOptions {
-    /// Confidence level of every interval (default 0.95).
-    pub level: f64,
     /// Lowest-scoring examples kept per model (default 5).
     pub worst_examples: usize,
     /// Longest prompt/output/rationale text kept per example, in characters
@@ -39,7 +37,6 @@ pub struct ReportOptions {
 impl Default for ReportOptions {
     fn default() -> Self {
         Self {
-            level: 0.95,
             worst_examples: 5,
             max_example_chars: 1_500,
         }
@@ -79,6 +76,8 @@ struct OutputView<'a> {
 
 #[derive(Deserialize)]
 struct VerdictView<'a> {
+    #[serde(default, borrow)]
+    judge: Cow<'a, str>,
     #[serde(default)]
     score: Option<u8>,
     #[serde(default, borrow)]
@@ -166,6 +165,11 @@ pub(super) struct ModelAcc {
     /// (judge score, mean human score) of scored records with human scores.
     pub(super) human_pairs: Vec<(f64, f64)>,
     pub(super) worst: Vec<Example>,
+    /// Judge ids in order of first appearance (for ensemble agreement).
+    pub(super) judges: Vec<String>,
+    /// (item, judge, score) of records with two or more scored verdicts.
+    pub(super) judge_cells: Vec<(u32, u16, u8)>,
+    pub(super) judge_items: u32,
 }
 
 impl ModelAcc {
@@ -181,6 +185,9 @@ impl ModelAcc {
             error_kinds: BTreeMap::new(),
             human_pairs: Vec::new(),
             worst: Vec::new(),
+            judges: Vec::new(),
+            judge_cells: Vec::new(),
+            judge_items: 0,
         }
     }
 }
@@ -434,6 +441,22 @@ fn fold(acc: &mut ModelAcc, row: &RowView<'_>, run: usize, options: &ReportOptio
         }
         _ => {}
     }
+    if row.verdicts.iter().filter(|v| v.score.is_some()).count() >= 2 {
+        let item = acc.judge_items;
+        acc.judge_items = acc.judge_items.saturating_add(1);
+        for v in &row.verdicts {
+            let Some(s) = v.score else { continue };
+            let j = match acc.judges.iter().position(|j| j == v.judge.as_ref()) {
+                Some(j) => j,
+                None => {
+                    acc.judges.push(v.judge.clone().into_owned());
+                    acc.judges.len() - 1
+                }
+            };
+            acc.judge_cells
+                .push((item, u16::try_from(j).unwrap_or(u16::MAX), s));
+        }
+    }
     let Some(score) = sc.filter(|_| st == Status::Scored) else {
         return;
     };
@@ -510,6 +533,6 @@ impl Report {
     /// [`EvalError::Overlap`].
     pub fn from_runs(dirs: &[&Path], options: &ReportOptions) -> Result<Report> {
         let acc = accumulate(dirs, options)?;
-        numbers::finish(acc, options)
+        numbers::finish(acc)
     }
 }

@@ -408,53 +408,48 @@ impl Report {
         h.push_str(r#"<section id="comparison"><h2>Between-model comparison</h2><p class="sub">Do the models' mean scores differ? (paper Table 6).</p>"#);
         if let Some(c) = &self.comparison {
             h.push_str(r#"<table><thead><tr><th>Test</th><th>Statistic</th><th>df</th><th>p</th><th>Effect size</th></tr></thead><tbody>"#);
-            if let Some(a) = &c.anova {
-                let _ = write!(
-                    h,
-                    "<tr><td>One-way ANOVA</td><td class=\"n\">F = {:.4}</td><td class=\"n\">{}, {}</td><td class=\"n\">{}</td><td class=\"n\">η² = {:.4}, ω² = {:.4}</td></tr>",
-                    a.f,
-                    a.df_between,
-                    a.df_within,
-                    p_value(a.p),
-                    a.eta_squared,
-                    a.omega_squared
-                );
-            }
-            if let Some(a) = &c.welch_anova {
-                let _ = write!(
-                    h,
-                    "<tr><td>Welch ANOVA</td><td class=\"n\">F = {:.4}</td><td class=\"n\">{}, {:.2}</td><td class=\"n\">{}</td><td></td></tr>",
-                    a.f,
-                    a.df_between,
-                    a.df_within,
-                    p_value(a.p)
-                );
-            }
-            if let Some(t) = &c.levene {
-                let _ = write!(
-                    h,
-                    "<tr><td>Levene (mean)</td><td class=\"n\">W = {:.4}</td><td></td><td class=\"n\">{}</td><td></td></tr>",
-                    t.w,
-                    p_value(t.p)
-                );
-            }
-            if let Some(t) = &c.brown_forsythe {
-                let _ = write!(
-                    h,
-                    "<tr><td>Brown–Forsythe (median)</td><td class=\"n\">W = {:.4}</td><td></td><td class=\"n\">{}</td><td></td></tr>",
-                    t.w,
-                    p_value(t.p)
-                );
-            }
-            if let Some(t) = &c.kruskal_wallis {
-                let _ = write!(
-                    h,
-                    "<tr><td>Kruskal–Wallis</td><td class=\"n\">H = {:.4}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td></td></tr>",
-                    t.h,
-                    t.df,
-                    p_value(t.p)
-                );
-            }
+            let a = &c.anova;
+            let _ = write!(
+                h,
+                "<tr><td>One-way ANOVA</td><td class=\"n\">F = {:.4}</td><td class=\"n\">{}, {}</td><td class=\"n\">{}</td><td class=\"n\">η² = {:.4}, ω² = {:.4}</td></tr>",
+                a.f,
+                a.df_between,
+                a.df_within,
+                p_value(a.p),
+                a.eta_squared,
+                a.omega_squared()
+            );
+            let w = &c.welch_anova;
+            let _ = write!(
+                h,
+                "<tr><td>Welch ANOVA</td><td class=\"n\">F = {:.4}</td><td class=\"n\">{}, {:.2}</td><td class=\"n\">{}</td><td></td></tr>",
+                w.f,
+                w.df_between,
+                w.df_within,
+                p_value(w.p)
+            );
+            let _ = write!(
+                h,
+                "<tr><td>Levene (mean)</td><td class=\"n\">W = {:.4}</td><td></td><td class=\"n\">{}</td><td></td></tr>",
+                c.levene.w,
+                p_value(c.levene.p)
+            );
+            let _ = write!(
+                h,
+                "<tr><td>Brown–Forsythe (median)</td><td class=\"n\">W = {:.4}</td><td></td><td class=\"n\">{}</td><td></td></tr>",
+                c.brown_forsythe.w,
+                p_value(c.brown_forsythe.p)
+            );
+            let k = &c.kruskal_wallis;
+            let n_total: usize = c.groups.iter().map(|g| g.n).sum();
+            let _ = write!(
+                h,
+                "<tr><td>Kruskal–Wallis</td><td class=\"n\">H = {:.4}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">ε² = {:.4}</td></tr>",
+                k.h,
+                k.df,
+                p_value(k.p),
+                k.epsilon_squared(n_total)
+            );
             h.push_str("</tbody></table>");
             if !c.tukey_hsd.is_empty() {
                 h.push_str(r#"<h3>Tukey HSD</h3><table class="sortable"><thead><tr><th>A</th><th>B</th><th>Mean diff (A − B)</th><th>95% CI</th><th>p adj</th><th>Significant</th></tr></thead><tbody>"#);
@@ -465,7 +460,7 @@ impl Report {
                         td_text(&t.a),
                         td_text(&t.b),
                         td_num(Some(t.diff), 4),
-                        ci(Some(t.ci95), 4),
+                        ci(Some([t.ci95.lower, t.ci95.upper]), 4),
                         td_num(Some(t.p_adj), 4),
                         td_text(if t.reject { "yes" } else { "no" })
                     );
@@ -474,20 +469,18 @@ impl Report {
             }
         }
         if !self.paired.is_empty() {
-            h.push_str(r#"<h3>Paired comparison on shared instances</h3><table class="sortable"><thead><tr><th>A</th><th>B</th><th>Shared</th><th>Mean diff (A − B)</th><th>95% CI</th><th>A higher</th><th>B higher</th><th>Ties</th></tr></thead><tbody>"#);
+            h.push_str(r#"<h3>Paired comparison on shared instances</h3><table class="sortable"><thead><tr><th>A</th><th>B</th><th>Shared</th><th>Mean diff (A − B)</th><th>95% CI</th><th>Paired t p</th><th>Wilcoxon p</th><th>A higher</th><th>B higher</th><th>Ties</th></tr></thead><tbody>"#);
             for p in &self.paired {
-                let ci95 = p
-                    .paired_t
-                    .as_ref()
-                    .and_then(|t| Some([*t.get("ci95_lower")?, *t.get("ci95_upper")?]));
                 let _ = write!(
                     h,
-                    "<tr>{}{}{}{}<td class=\"n\">{}</td>{}{}{}</tr>",
+                    "<tr>{}{}{}{}<td class=\"n\">{}</td>{}{}{}{}{}</tr>",
                     td_text(&p.a),
                     td_text(&p.b),
                     td_int(p.n_shared),
                     td_num(p.mean_diff, 4),
-                    ci(ci95, 4),
+                    ci(p.mean_diff_ci95, 4),
+                    td_num(p.paired_t.map(|t| t.p), 4),
+                    td_num(p.wilcoxon.map(|w| w.p), 4),
                     td_int(p.a_higher),
                     td_int(p.b_higher),
                     td_int(p.ties)
@@ -499,38 +492,43 @@ impl Report {
     }
 
     fn agreement_html(&self, h: &mut String) {
-        if self.agreement.is_empty() {
-            return;
-        }
-        h.push_str(r#"<section id="agreement"><h2>Judge versus human scores</h2><p class="sub">Records whose instance carries human scores: the judge's score against the mean human score.</p><table class="sortable"><thead><tr><th>Model</th><th>n</th><th>Judge mean</th><th>Human mean</th><th>Mean abs. error</th><th>Exact agreement</th>"#);
-        let mut keys: Vec<&String> = self
-            .agreement
-            .iter()
-            .flat_map(|a| a.statistics.keys())
-            .collect();
-        keys.sort();
-        keys.dedup();
-        for k in &keys {
-            let _ = write!(h, "<th>{}</th>", esc(k));
-        }
-        h.push_str("</tr></thead><tbody>");
-        for a in &self.agreement {
-            let _ = write!(
-                h,
-                "<tr>{}{}{}{}{}{}",
-                td_text(&a.model),
-                td_int(a.n),
-                td_num(a.judge_mean, 3),
-                td_num(a.human_mean, 3),
-                td_num(a.mean_absolute_error, 3),
-                td_num(a.exact_agreement, 3)
-            );
-            for k in &keys {
-                h.push_str(&td_num(a.statistics.get(*k).copied(), 3));
+        if !self.agreement.is_empty() {
+            h.push_str(r#"<section id="agreement"><h2>Judge versus human scores</h2><p class="sub">Records whose instance carries human scores: the judge's score against the mean human score.</p><table class="sortable"><thead><tr><th>Model</th><th>n</th><th>Judge mean</th><th>Human mean</th><th>Mean abs. error</th><th>Exact agreement</th><th>Weighted κ</th><th>Spearman ρ</th><th>ρ p</th></tr></thead><tbody>"#);
+            for a in &self.agreement {
+                let _ = write!(
+                    h,
+                    "<tr>{}{}{}{}{}{}{}{}{}</tr>",
+                    td_text(&a.model),
+                    td_int(a.n),
+                    td_num(a.judge_mean, 3),
+                    td_num(a.human_mean, 3),
+                    td_num(a.mean_absolute_error, 3),
+                    td_num(a.exact_agreement, 3),
+                    td_num(a.quadratic_weighted_kappa, 3),
+                    td_num(a.spearman_rho, 3),
+                    td_num(a.spearman_p, 4)
+                );
             }
-            h.push_str("</tr>");
+            h.push_str("</tbody></table></section>");
         }
-        h.push_str("</tbody></table></section>");
+        if !self.judge_agreement.is_empty() {
+            h.push_str(r#"<section id="judges"><h2>Agreement between judges</h2><p class="sub">Records judged by two or more judges of an ensemble.</p><table class="sortable"><thead><tr><th>Model</th><th>Judges</th><th>Items</th><th>Percent agreement</th><th>Fleiss κ</th><th>Krippendorff α (ordinal)</th><th>Krippendorff α (interval)</th></tr></thead><tbody>"#);
+            for a in &self.judge_agreement {
+                let s = a.summary.as_ref();
+                let _ = write!(
+                    h,
+                    "<tr>{}{}{}{}{}{}{}</tr>",
+                    td_text(&a.model),
+                    td_text(&a.judges.join(", ")),
+                    td_int(a.n_items),
+                    td_num(s.map(|s| s.percent_agreement), 3),
+                    td_num(s.and_then(|s| s.fleiss_kappa), 3),
+                    td_num(s.and_then(|s| s.krippendorff_alpha.ordinal), 3),
+                    td_num(s.and_then(|s| s.krippendorff_alpha.interval), 3)
+                );
+            }
+            h.push_str("</tbody></table></section>");
+        }
     }
 
     fn examples_html(&self, h: &mut String, model_idx: &dyn Fn(&str) -> usize) {

@@ -104,47 +104,45 @@ impl Report {
             let _ = writeln!(md, "\n## Between-model comparison\n");
             let _ = writeln!(md, "| Test | Statistic | df | p |");
             let _ = writeln!(md, "|---|---:|---|---:|");
-            if let Some(a) = &c.anova {
-                let _ = writeln!(
-                    md,
-                    "| One-way ANOVA (η² = {:.4}) | F = {:.4} | ({}, {}) | {} |",
-                    a.eta_squared,
-                    a.f,
-                    a.df_between,
-                    a.df_within,
-                    p_value(a.p)
-                );
-            }
-            if let Some(a) = &c.welch_anova {
-                let _ = writeln!(
-                    md,
-                    "| Welch ANOVA | F = {:.4} | ({}, {:.2}) | {} |",
-                    a.f,
-                    a.df_between,
-                    a.df_within,
-                    p_value(a.p)
-                );
-            }
-            if let Some(t) = &c.levene {
-                let _ = writeln!(md, "| Levene | W = {:.4} | | {} |", t.w, p_value(t.p));
-            }
-            if let Some(t) = &c.brown_forsythe {
-                let _ = writeln!(
-                    md,
-                    "| Brown–Forsythe | W = {:.4} | | {} |",
-                    t.w,
-                    p_value(t.p)
-                );
-            }
-            if let Some(t) = &c.kruskal_wallis {
-                let _ = writeln!(
-                    md,
-                    "| Kruskal–Wallis | H = {:.4} | {} | {} |",
-                    t.h,
-                    t.df,
-                    p_value(t.p)
-                );
-            }
+            let a = &c.anova;
+            let _ = writeln!(
+                md,
+                "| One-way ANOVA (η² = {:.4}) | F = {:.4} | ({}, {}) | {} |",
+                a.eta_squared,
+                a.f,
+                a.df_between,
+                a.df_within,
+                p_value(a.p)
+            );
+            let w = &c.welch_anova;
+            let _ = writeln!(
+                md,
+                "| Welch ANOVA | F = {:.4} | ({}, {:.2}) | {} |",
+                w.f,
+                w.df_between,
+                w.df_within,
+                p_value(w.p)
+            );
+            let _ = writeln!(
+                md,
+                "| Levene | W = {:.4} | | {} |",
+                c.levene.w,
+                p_value(c.levene.p)
+            );
+            let _ = writeln!(
+                md,
+                "| Brown–Forsythe | W = {:.4} | | {} |",
+                c.brown_forsythe.w,
+                p_value(c.brown_forsythe.p)
+            );
+            let k = &c.kruskal_wallis;
+            let _ = writeln!(
+                md,
+                "| Kruskal–Wallis | H = {:.4} | {} | {} |",
+                k.h,
+                k.df,
+                p_value(k.p)
+            );
             if !c.tukey_hsd.is_empty() {
                 let _ = writeln!(md, "\n### Tukey HSD\n");
                 let _ = writeln!(
@@ -159,7 +157,7 @@ impl Report {
                         cell(&t.a),
                         cell(&t.b),
                         t.diff,
-                        ci(Some(t.ci95), 4),
+                        ci(Some([t.ci95.lower, t.ci95.upper]), 4),
                         p_value(t.p_adj),
                         if t.reject { "yes" } else { "no" }
                     );

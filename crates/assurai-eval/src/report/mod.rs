@@ -13,9 +13,8 @@ mod types;
 pub use build::ReportOptions;
 pub(crate) use build::index_runs;
 pub use types::{
-    AnovaResult, Comparison, ComparisonGroup, Dimension, Example, GroupRow, HumanAgreement,
-    KruskalResult, ModelSummary, PairedComparison, REPORT_SCHEMA_VERSION, Report, RunInfo,
-    TukeyPair, VarianceResult, WelchResult,
+    Dimension, Example, GroupRow, HumanAgreement, JudgeAgreement, ModelSummary, PairedComparison,
+    REPORT_SCHEMA_VERSION, Report, RunInfo,
 };
 
 /// File names written by [`Report::write_all`].

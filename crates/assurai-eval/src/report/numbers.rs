@@ -2,16 +2,18 @@
 //! comes from `assurai-stats`; this module only chooses inputs and maps
 //! results and errors.
 
-use std::collections::BTreeMap;
-
 use assurai_taxonomy::{Modality, PromptType, RiskCategory, RiskFactor};
 
-use super::build::{Accumulated, Cell, ModelAcc, PairTable, ReportOptions};
+use super::build::{Accumulated, Cell, ModelAcc, PairTable};
+use assurai_stats::GroupComparison;
+
 use super::types::{
-    AnovaResult, Comparison, ComparisonGroup, Dimension, GroupRow, HumanAgreement, KruskalResult,
-    ModelSummary, PairedComparison, REPORT_SCHEMA_VERSION, Report, TukeyPair, VarianceResult,
-    WelchResult,
+    Dimension, GroupRow, HumanAgreement, JudgeAgreement, ModelSummary, PairedComparison,
+    REPORT_SCHEMA_VERSION, Report,
 };
+
+/// Confidence level of every interval in a report (the keys say `ci95`).
+const LEVEL: f64 = 0.95;
 use crate::error::Result;
 
 /// The scores of a histogram as a sample (1.0 … 5.0), for the statistics
@@ -93,8 +95,8 @@ fn blocked_ratio(cell: &Cell) -> Option<f64> {
     (denom > 0).then(|| cell.blocked as f64 / denom as f64)
 }
 
-pub(super) fn finish(acc: Accumulated, options: &ReportOptions) -> Result<Report> {
-    let level = options.level;
+pub(super) fn finish(acc: Accumulated) -> Result<Report> {
+    let level = LEVEL;
     let mut notes = Vec::new();
     let Accumulated {
         models: accs,
@@ -108,6 +110,7 @@ pub(super) fn finish(acc: Accumulated, options: &ReportOptions) -> Result<Report
     let mut by_category = Vec::new();
     let mut by_modality = Vec::new();
     let mut agreement = Vec::new();
+    let mut judge_agreement_rows = Vec::new();
     let mut worst_examples = Vec::new();
     for m in &accs {
         models.push(model_summary(m, level, &mut notes));
@@ -147,13 +150,16 @@ pub(super) fn finish(acc: Accumulated, options: &ReportOptions) -> Result<Report
             &mut notes,
             |i| Modality::ALL.get(i).map(|p| (p.id(), p.name())),
         );
-        if let Some(a) = human_agreement(m, level, &mut notes) {
+        if let Some(a) = human_agreement(m, &mut notes) {
             agreement.push(a);
+        }
+        if let Some(a) = judge_agreement(m, &mut notes) {
+            judge_agreement_rows.push(a);
         }
         worst_examples.extend(m.worst.iter().cloned());
     }
-    let comparison = comparison(&accs, level, &mut notes);
-    let paired = paired(&accs, &pairs, level, &mut notes);
+    let comparison = comparison(&accs, &mut notes);
+    let paired = paired(&accs, &pairs, &mut notes);
     Ok(Report {
         schema_version: REPORT_SCHEMA_VERSION,
         tool_version: format!("assurai-eval {}", env!("CARGO_PKG_VERSION")),
@@ -167,6 +173,7 @@ pub(super) fn finish(acc: Accumulated, options: &ReportOptions) -> Result<Report
         comparison,
         paired,
         agreement,
+        judge_agreement: judge_agreement_rows,
         worst_examples,
         notes,
     })
@@ -244,113 +251,35 @@ fn rows<'a>(
     }
 }
 
-fn comparison(accs: &[ModelAcc], level: f64, notes: &mut Vec<String>) -> Option<Comparison> {
+fn comparison(accs: &[ModelAcc], notes: &mut Vec<String>) -> Option<GroupComparison> {
     if accs.len() < 2 {
         return None;
     }
     let usable: Vec<&ModelAcc> = accs.iter().filter(|m| m.all.n_scored() >= 2).collect();
-    if usable.len() < 2 {
-        notes.push("comparison: fewer than two models with at least 2 scored records".into());
-        return None;
-    }
     for m in accs.iter().filter(|m| m.all.n_scored() < 2) {
         notes.push(format!(
             "comparison: model {} left out (fewer than 2 scored records)",
             m.name
         ));
     }
-    let samples: Vec<Vec<f64>> = usable.iter().map(|m| expand(&m.all.hist)).collect();
-    let mut note = |what: &str, e: assurai_stats::StatsError| {
-        notes.push(format!("comparison: {what}: {e}"));
-    };
-    let groups = usable
+    if usable.len() < 2 {
+        notes.push("comparison: fewer than two models with at least 2 scored records".into());
+        return None;
+    }
+    let groups: Vec<(&str, Vec<f64>)> = usable
         .iter()
-        .zip(&samples)
-        .filter_map(|(m, xs)| match assurai_stats::describe(xs, level) {
-            Ok(s) => Some(ComparisonGroup {
-                group: m.name.clone(),
-                n: m.all.n_scored(),
-                mean: s.mean,
-                sd: s.sd,
-                cv_percent: s.cv_percent,
-                ci95: pair(s.ci),
-            }),
-            Err(e) => {
-                note(&m.name, e);
-                None
-            }
-        })
+        .map(|m| (m.name.as_str(), expand(&m.all.hist)))
         .collect();
-    let anova = match assurai_stats::one_way_anova(&samples) {
-        Ok(a) => Some(AnovaResult {
-            f: a.f,
-            df_between: a.df_between,
-            df_within: a.df_within,
-            p: a.p,
-            eta_squared: a.eta_squared,
-            omega_squared: a.omega_squared(),
-        }),
+    match assurai_stats::compare_groups(&groups) {
+        Ok(c) => Some(c),
         Err(e) => {
-            note("anova", e);
+            notes.push(format!("comparison: {e}"));
             None
         }
-    };
-    let welch_anova = match assurai_stats::welch_anova(&samples) {
-        Ok(a) => Some(WelchResult {
-            f: a.f,
-            df_between: a.df_between,
-            df_within: a.df_within,
-            p: a.p,
-        }),
-        Err(e) => {
-            note("welch_anova", e);
-            None
-        }
-    };
-    let levene = match assurai_stats::levene(&samples) {
-        Ok(t) => Some(VarianceResult { w: t.w, p: t.p }),
-        Err(e) => {
-            note("levene", e);
-            None
-        }
-    };
-    let brown_forsythe = match assurai_stats::brown_forsythe(&samples) {
-        Ok(t) => Some(VarianceResult { w: t.w, p: t.p }),
-        Err(e) => {
-            note("brown_forsythe", e);
-            None
-        }
-    };
-    let kruskal_wallis = match assurai_stats::kruskal_wallis(&samples) {
-        Ok(t) => Some(KruskalResult {
-            h: t.h,
-            df: t.df,
-            p: t.p,
-        }),
-        Err(e) => {
-            note("kruskal_wallis", e);
-            None
-        }
-    };
-    let tukey_hsd: Vec<TukeyPair> = Vec::new();
-    notes.push("comparison: tukey_hsd: not yet exported by assurai-stats".into());
-    Some(Comparison {
-        groups,
-        anova,
-        welch_anova,
-        levene,
-        brown_forsythe,
-        kruskal_wallis,
-        tukey_hsd,
-    })
+    }
 }
 
-fn paired(
-    accs: &[ModelAcc],
-    table: &PairTable,
-    level: f64,
-    notes: &mut Vec<String>,
-) -> Vec<PairedComparison> {
+fn paired(accs: &[ModelAcc], table: &PairTable, notes: &mut Vec<String>) -> Vec<PairedComparison> {
     let k = table.n_models;
     let mut out = Vec::new();
     if k < 2 {
@@ -358,7 +287,7 @@ fn paired(
     }
     for a in 0..k {
         for b in a + 1..k {
-            let mut diffs = Vec::new();
+            let (mut xs, mut ys) = (Vec::new(), Vec::new());
             let (mut a_higher, mut b_higher, mut ties) = (0, 0, 0);
             for row in table.scores.chunks_exact(k) {
                 let (sa, sb) = (row[a], row[b]);
@@ -370,35 +299,49 @@ fn paired(
                     std::cmp::Ordering::Less => b_higher += 1,
                     std::cmp::Ordering::Equal => ties += 1,
                 }
-                diffs.push(f64::from(sa) - f64::from(sb));
+                xs.push(f64::from(sa));
+                ys.push(f64::from(sb));
             }
-            if diffs.is_empty() {
+            if xs.is_empty() {
                 continue;
             }
             let (name_a, name_b) = (&accs[a].name, &accs[b].name);
-            let mut paired_t = None;
-            let mean_diff = match assurai_stats::describe(&diffs, level) {
-                Ok(s) => {
-                    let mut t = BTreeMap::new();
-                    t.insert("mean_diff".to_owned(), s.mean);
-                    t.insert("sd_diff".to_owned(), s.sd);
-                    t.insert("ci95_lower".to_owned(), s.ci.lower);
-                    t.insert("ci95_upper".to_owned(), s.ci.upper);
-                    paired_t = Some(t);
-                    Some(s.mean)
-                }
-                Err(e) => {
-                    notes.push(format!("paired {name_a} vs {name_b}: {e}"));
-                    (diffs.len() == 1).then(|| diffs[0])
-                }
+            let mut note = |what: &str, e: assurai_stats::StatsError| {
+                notes.push(format!("paired {name_a} vs {name_b}: {what}: {e}"));
+            };
+            let diffs: Vec<f64> = xs.iter().zip(&ys).map(|(x, y)| x - y).collect();
+            let (mean_diff, mean_diff_ci95) = match diffs.len() {
+                1 => (Some(diffs[0]), None),
+                _ => match assurai_stats::describe(&diffs, LEVEL) {
+                    Ok(s) => (Some(s.mean), Some(pair(s.ci))),
+                    Err(e) => {
+                        note("mean difference", e);
+                        (None, None)
+                    }
+                },
+            };
+            let paired_t = if diffs.len() >= 2 {
+                assurai_stats::paired_t_test(&xs, &ys)
+                    .map_err(|e| note("paired t-test", e))
+                    .ok()
+            } else {
+                None
+            };
+            let wilcoxon = if a_higher + b_higher > 0 {
+                assurai_stats::wilcoxon_signed_rank(&xs, &ys)
+                    .map_err(|e| note("Wilcoxon signed-rank", e))
+                    .ok()
+            } else {
+                None
             };
             out.push(PairedComparison {
                 a: name_a.clone(),
                 b: name_b.clone(),
-                n_shared: diffs.len() as u64,
+                n_shared: xs.len() as u64,
                 mean_diff,
+                mean_diff_ci95,
                 paired_t,
-                wilcoxon: None,
+                wilcoxon,
                 a_higher,
                 b_higher,
                 ties,
@@ -408,22 +351,35 @@ fn paired(
     out
 }
 
-fn human_agreement(m: &ModelAcc, level: f64, notes: &mut Vec<String>) -> Option<HumanAgreement> {
+fn human_agreement(m: &ModelAcc, notes: &mut Vec<String>) -> Option<HumanAgreement> {
     if m.human_pairs.is_empty() {
         return None;
     }
     let judge: Vec<f64> = m.human_pairs.iter().map(|p| p.0).collect();
     let human: Vec<f64> = m.human_pairs.iter().map(|p| p.1).collect();
+    let mut note = |what: &str, e: assurai_stats::StatsError| {
+        notes.push(format!("judge vs human for {}: {what}: {e}", m.name));
+    };
     let mean_of = |xs: &[f64]| match xs.len() {
         1 => Some(xs[0]),
-        _ => assurai_stats::describe(xs, level).ok().map(|s| s.mean),
+        _ => assurai_stats::describe(xs, LEVEL).ok().map(|s| s.mean),
     };
-    let mae = match assurai_stats::mean_absolute_error(&judge, &human) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            notes.push(format!("agreement of {}: {e}", m.name));
-            None
-        }
+    let mae = assurai_stats::mean_absolute_error(&judge, &human)
+        .map_err(|e| note("mean absolute error", e))
+        .ok();
+    let qwk = if judge.len() >= 2 {
+        assurai_stats::quadratic_weighted_kappa(&judge, &human)
+            .map_err(|e| note("weighted kappa", e))
+            .ok()
+    } else {
+        None
+    };
+    let rho = if judge.len() >= 3 {
+        assurai_stats::spearman(&judge, &human)
+            .map_err(|e| note("Spearman", e))
+            .ok()
+    } else {
+        None
     };
     let exact = m
         .human_pairs
@@ -437,6 +393,34 @@ fn human_agreement(m: &ModelAcc, level: f64, notes: &mut Vec<String>) -> Option<
         human_mean: mean_of(&human),
         mean_absolute_error: mae,
         exact_agreement: Some(exact as f64 / m.human_pairs.len() as f64),
-        statistics: BTreeMap::new(),
+        quadratic_weighted_kappa: qwk,
+        spearman_rho: rho.map(|r| r.rho),
+        spearman_p: rho.map(|r| r.p),
+    })
+}
+
+fn judge_agreement(m: &ModelAcc, notes: &mut Vec<String>) -> Option<JudgeAgreement> {
+    if m.judge_items == 0 {
+        return None;
+    }
+    let k = m.judges.len();
+    let mut rows = vec![vec![None; k]; m.judge_items as usize];
+    for &(item, judge, score) in &m.judge_cells {
+        if let Some(cell) = rows
+            .get_mut(item as usize)
+            .and_then(|r| r.get_mut(usize::from(judge)))
+        {
+            *cell = Some(f64::from(score));
+        }
+    }
+    let summary = assurai_stats::Ratings::from_rows(rows)
+        .and_then(|r| assurai_stats::agreement_summary(&r, true))
+        .map_err(|e| notes.push(format!("judge agreement for {}: {e}", m.name)))
+        .ok();
+    Some(JudgeAgreement {
+        model: m.name.clone(),
+        judges: m.judges.clone(),
+        n_items: u64::from(m.judge_items),
+        summary,
     })
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use assurai_stats::{AgreementSummary, GroupComparison, PairedT, Wilcoxon};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -32,13 +33,17 @@ pub struct Report {
     pub by_category: Vec<GroupRow>,
     /// Per model × modality.
     pub by_modality: Vec<GroupRow>,
-    /// Between-model comparison, the same object as `assurai stats --json`
-    /// over the models' scores; `null` with fewer than two models.
-    pub comparison: Option<Comparison>,
+    /// Between-model comparison over the models' scores: the same object
+    /// as `assurai stats --json` (assurai-stats' [`GroupComparison`]);
+    /// `null` with fewer than two models with at least two scores each.
+    pub comparison: Option<GroupComparison>,
     /// Paired comparisons of each pair of models on the instances both scored.
     pub paired: Vec<PairedComparison>,
     /// Judge versus human mean score, per model, where records carry human scores.
     pub agreement: Vec<HumanAgreement>,
+    /// Agreement between the judges of an ensemble, per model, where
+    /// records carry two or more scored verdicts.
+    pub judge_agreement: Vec<JudgeAgreement>,
     /// The lowest-scoring examples per model.
     pub worst_examples: Vec<Example>,
     /// Statistics that could not be computed, and why.
@@ -191,116 +196,6 @@ impl Serialize for GroupRow {
     }
 }
 
-/// One group of the between-model comparison.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct ComparisonGroup {
-    /// The model.
-    pub group: String,
-    /// Scored records.
-    pub n: u64,
-    /// Mean.
-    pub mean: f64,
-    /// SD.
-    pub sd: f64,
-    /// CV %.
-    pub cv_percent: Option<f64>,
-    /// 95% t-interval.
-    pub ci95: [f64; 2],
-}
-
-/// Classic one-way ANOVA.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct AnovaResult {
-    /// F statistic.
-    pub f: f64,
-    /// k − 1.
-    pub df_between: f64,
-    /// N − k.
-    pub df_within: f64,
-    /// p-value.
-    pub p: f64,
-    /// η².
-    pub eta_squared: f64,
-    /// ω².
-    pub omega_squared: f64,
-}
-
-/// Welch's ANOVA.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct WelchResult {
-    /// F statistic.
-    pub f: f64,
-    /// k − 1.
-    pub df_between: f64,
-    /// Welch denominator df.
-    pub df_within: f64,
-    /// p-value.
-    pub p: f64,
-}
-
-/// Levene / Brown–Forsythe.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct VarianceResult {
-    /// W statistic.
-    pub w: f64,
-    /// p-value.
-    pub p: f64,
-}
-
-/// Kruskal–Wallis.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct KruskalResult {
-    /// Tie-corrected H.
-    pub h: f64,
-    /// k − 1.
-    pub df: f64,
-    /// p-value.
-    pub p: f64,
-}
-
-/// One Tukey HSD pair.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct TukeyPair {
-    /// First model.
-    pub a: String,
-    /// Second model.
-    pub b: String,
-    /// mean(a) − mean(b).
-    pub diff: f64,
-    /// Simultaneous 95% interval.
-    pub ci95: [f64; 2],
-    /// Adjusted p-value.
-    pub p_adj: f64,
-    /// Whether the difference is significant at 5%.
-    pub reject: bool,
-}
-
-/// Between-model comparison with the keys of `assurai stats --json`.
-#[derive(Debug, Clone, Serialize)]
-#[non_exhaustive]
-pub struct Comparison {
-    /// Per-model descriptive statistics, in model order.
-    pub groups: Vec<ComparisonGroup>,
-    /// One-way ANOVA.
-    pub anova: Option<AnovaResult>,
-    /// Welch's ANOVA.
-    pub welch_anova: Option<WelchResult>,
-    /// Levene (mean-centred).
-    pub levene: Option<VarianceResult>,
-    /// Brown–Forsythe (median-centred).
-    pub brown_forsythe: Option<VarianceResult>,
-    /// Kruskal–Wallis.
-    pub kruskal_wallis: Option<KruskalResult>,
-    /// Tukey HSD, every pair a before b in model order.
-    pub tukey_hsd: Vec<TukeyPair>,
-}
-
 /// Paired comparison of two models on shared (instance, epoch) keys.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
@@ -313,11 +208,13 @@ pub struct PairedComparison {
     pub n_shared: u64,
     /// Mean of a − b over shared instances.
     pub mean_diff: Option<f64>,
-    /// Paired t-test on the differences (t, df, p), when computable.
-    pub paired_t: Option<BTreeMap<String, f64>>,
-    /// Wilcoxon signed-rank test (statistic, p), when computable.
-    pub wilcoxon: Option<BTreeMap<String, f64>>,
-    /// Instances where a scored higher / lower / equal.
+    /// 95% t-interval of the mean difference.
+    pub mean_diff_ci95: Option<[f64; 2]>,
+    /// Paired t-test of a − b, when computable.
+    pub paired_t: Option<PairedT>,
+    /// Wilcoxon signed-rank test of a − b, when computable.
+    pub wilcoxon: Option<Wilcoxon>,
+    /// Instances where a scored higher.
     pub a_higher: u64,
     /// Instances where b scored higher.
     pub b_higher: u64,
@@ -341,9 +238,26 @@ pub struct HumanAgreement {
     pub mean_absolute_error: Option<f64>,
     /// Share of records where the judge equals the rounded human mean.
     pub exact_agreement: Option<f64>,
-    /// Further agreement statistics (e.g. `quadratic_weighted_kappa`,
-    /// `spearman_rho`) when computable.
-    pub statistics: BTreeMap<String, f64>,
+    /// Quadratic-weighted Cohen's κ between judge and human mean.
+    pub quadratic_weighted_kappa: Option<f64>,
+    /// Spearman's ρ between judge and human mean.
+    pub spearman_rho: Option<f64>,
+    /// Two-sided p-value of Spearman's ρ.
+    pub spearman_p: Option<f64>,
+}
+
+/// Agreement between the judges of an ensemble for one model.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct JudgeAgreement {
+    /// The model whose outputs were judged.
+    pub model: String,
+    /// The judges, in order of first appearance.
+    pub judges: Vec<String>,
+    /// Records with at least two scored verdicts.
+    pub n_items: u64,
+    /// Percent agreement, Fleiss' κ and Krippendorff's α (ordinal scores).
+    pub summary: Option<AgreementSummary>,
 }
 
 /// One low-scoring example for the report.
