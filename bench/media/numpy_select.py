@@ -27,12 +27,13 @@ PTS = re.compile(r" n:\s*\d+.*?pts_time:(\S+)")
 def probe(path):
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-         "stream=width,height,duration:format=duration", "-of", "json", "--", path],
+         "stream=width,height,avg_frame_rate,duration:format=duration", "-of", "json", "--", path],
         check=True, capture_output=True).stdout
     info = json.loads(out)
     s = info["streams"][0]
     duration = float(s.get("duration") or info["format"]["duration"])
-    return s["width"], s["height"], duration
+    num, den = (float(v) for v in s["avg_frame_rate"].split("/"))
+    return s["width"], s["height"], duration, (num / den if den else None)
 
 
 def measure(frame):
@@ -48,10 +49,13 @@ def measure(frame):
 
 
 def select(path, frames=32):
-    w, h, duration = probe(path)
+    w, h, duration, fps = probe(path)
     step = duration / frames
+    # Same rule as FrameOptions::skip_non_reference: decode reference frames only when the
+    # sampling step spans at least 4 frames.
+    skip = ["-skip_frame", "noref"] if fps and step * fps >= 4 else []
     expr = f"isnan(prev_selected_t)+gt(floor(t/{step:.9f})\\,floor(prev_selected_t/{step:.9f}))"
-    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", path,
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *skip, "-i", path,
            "-map", "0:v:0", "-an", "-sn", "-vf", f"select='{expr}',showinfo=checksum=0",
            "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "pipe:1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

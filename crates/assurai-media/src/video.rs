@@ -92,6 +92,10 @@ pub struct FrameOptions {
     pub image: ImageOptions,
     /// Where `ffmpeg` and `ffprobe` are.
     pub programs: Programs,
+    /// Decode only reference frames (`ffmpeg -skip_frame noref`) when the sampling step spans
+    /// at least 4 frames: non-reference B-frames are the most heavily compressed and skipping
+    /// them saves decoding time without leaving a sampling window empty (default true).
+    pub skip_non_reference: bool,
 }
 
 impl Default for FrameOptions {
@@ -104,6 +108,7 @@ impl Default for FrameOptions {
             limits: VideoLimits::default(),
             image: ImageOptions::default(),
             programs: Programs::default(),
+            skip_non_reference: true,
         }
     }
 }
@@ -289,31 +294,35 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
         "select='{}',showinfo=checksum=0",
         select_expr(options.sampling, info.duration_s)
     );
+    let step_s = match options.sampling {
+        Sampling::Uniform { frames } => Some(info.duration_s / f64::from(frames)),
+        Sampling::Interval { seconds } => Some(seconds),
+        Sampling::SceneChange { .. } => None,
+    };
+    let skip = options.skip_non_reference
+        && matches!((step_s, info.frame_rate), (Some(step), Some(fps)) if step * fps >= 4.0);
     let mut cmd = Command::new(&options.programs.ffmpeg);
-    cmd.args([
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-loglevel",
-        "info",
-        "-i",
-    ])
-    .arg(path)
-    .args(["-t", &format!("{:.3}", limits.max_duration_s)])
-    .args(["-map", "0:v:0", "-an", "-sn", "-vf", &filter])
-    .args([
-        "-fps_mode",
-        "passthrough",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-    ])
-    // Force the probed size so a stream that changes resolution cannot break framing.
-    .args(["-s", &format!("{}x{}", info.width, info.height), "pipe:1"])
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    cmd.args(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]);
+    if skip {
+        cmd.args(["-skip_frame", "noref"]);
+    }
+    cmd.arg("-i")
+        .arg(path)
+        .args(["-t", &format!("{:.3}", limits.max_duration_s)])
+        .args(["-map", "0:v:0", "-an", "-sn", "-vf", &filter])
+        .args([
+            "-fps_mode",
+            "passthrough",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+        ])
+        // Force the probed size so a stream that changes resolution cannot break framing.
+        .args(["-s", &format!("{}x{}", info.width, info.height), "pipe:1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = ffmpeg::spawn(&options.programs.ffmpeg, &mut cmd)?;
     let (tx, rx) = std::sync::mpsc::channel();
     let stderr_thread = child

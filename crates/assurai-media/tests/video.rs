@@ -142,11 +142,15 @@ fn uniform_and_interval_counts() {
         (Sampling::Interval { seconds: 1.0 }, 4),
         (Sampling::Interval { seconds: 0.5 }, 8),
     ];
-    for (sampling, expected) in cases {
+    for ((sampling, expected), skip) in cases.into_iter().flat_map(|c| [(c, true), (c, false)]) {
         let mut options = FrameOptions::default();
         options.sampling = sampling;
+        options.skip_non_reference = skip;
         let selection = select_frames(&path, &options).unwrap();
-        assert_eq!(selection.frames_considered, expected, "{sampling:?}");
+        assert_eq!(
+            selection.frames_considered, expected,
+            "{sampling:?} skip {skip}"
+        );
         assert!(!selection.truncated);
         assert!((0.0..4.0).contains(&selection.best().timestamp_s));
     }
