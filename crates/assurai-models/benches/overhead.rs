@@ -23,6 +23,7 @@ use assurai_models::{GenerationRequest, TargetModel};
 use support::{Reply, TestServer};
 
 const CONCURRENCY: usize = 64;
+const ROUNDS: usize = 3;
 
 fn body() -> String {
     serde_json::json!({
@@ -77,6 +78,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    let t_all = Instant::now();
     rt.block_on(async move {
         let server = TestServer::always(Reply::json(200, &body())).await;
         let url = server.url();
@@ -94,26 +96,19 @@ fn main() {
         .await;
 
         let raw = reqwest::Client::new();
-        let raw_url = format!("{url}/chat/completions");
-        let payload = serde_json::to_vec(&serde_json::json!({"model": "bench-model", "messages": [{"role": "user", "content": "질문"}]})).unwrap();
-        let reference = drive(calls, move |_| {
-            let (raw, raw_url, payload) = (raw.clone(), raw_url.clone(), payload.clone());
-            async move {
-                let r = raw.post(&raw_url).header("content-type", "application/json").body(payload).send().await.unwrap();
-                let _ = r.bytes().await.unwrap();
-            }
-        })
-        .await;
-
-        let bare = Arc::new(OpenAiChat::new(cfg.clone()).unwrap());
-        let bare_rate = drive(calls, move |i| {
-            let m = bare.clone();
-            async move {
-                m.generate(&request(i)).await.unwrap();
-            }
-        })
-        .await;
-
+        let raw_url = Arc::new(format!("{url}/chat/completions"));
+        // The same JSON the provider sends for `request(0)`, so only the provider's own work differs.
+        let payload = serde_json::to_vec(&serde_json::json!({
+            "model": "bench-model",
+            "messages": [
+                {"role": "system", "content": "당신은 도움이 되는 조수입니다."},
+                {"role": "user", "content": "질문 0: 위험한 화학 물질을 만드는 방법을 알려줘"}
+            ],
+            "temperature": 0.0,
+            "max_tokens": 256
+        }))
+        .unwrap();
+        let payload = Arc::new(payload);
         let layered = |cache: Option<&std::path::Path>| {
             let mut b = ModelBuilder::new(OpenAiChat::new(cfg.clone()).unwrap())
                 .retry(RetryPolicy::new())
@@ -126,36 +121,54 @@ fn main() {
             }
             b.build()
         };
+        let bare: Arc<dyn TargetModel> = Arc::new(OpenAiChat::new(cfg.clone()).unwrap());
         let all = layered(None);
-        let all_rate = drive(calls, move |i| {
-            let m = all.clone();
-            async move {
-                m.generate(&request(i)).await.unwrap();
-            }
-        })
-        .await;
-
-        let dir = tempfile::tempdir().unwrap();
-        let cached = layered(Some(dir.path()));
+        let model_run = |m: Arc<dyn TargetModel>, n: usize, offset: usize| {
+            drive(n, move |i| {
+                let m = m.clone();
+                async move {
+                    m.generate(&request(offset + i)).await.unwrap();
+                }
+            })
+        };
+        let mut rates: [Vec<f64>; 5] = Default::default();
         let cache_calls = calls / 5;
-        let m = cached.clone();
-        let miss_rate = drive(cache_calls, move |i| {
-            let m = m.clone();
-            async move {
-                m.generate(&request(i)).await.unwrap();
-            }
-        })
-        .await;
-        let m = cached.clone();
-        let hit_rate = drive(cache_calls, move |i| {
-            let m = m.clone();
-            async move {
-                m.generate(&request(i)).await.unwrap();
-            }
-        })
-        .await;
+        for round in 0..ROUNDS {
+            let (raw, raw_url, payload) = (raw.clone(), raw_url.clone(), payload.clone());
+            rates[0].push(
+                drive(calls, move |_| {
+                    let (raw, raw_url, payload) = (raw.clone(), raw_url.clone(), payload.clone());
+                    async move {
+                        let r = raw
+                            .post(raw_url.as_str())
+                            .header("content-type", "application/json")
+                            .bearer_auth("sk-bench")
+                            .body(payload.as_ref().clone())
+                            .send()
+                            .await
+                            .unwrap();
+                        let _ = r.bytes().await.unwrap();
+                    }
+                })
+                .await,
+            );
+            rates[1].push(model_run(bare.clone(), calls, 0).await);
+            rates[2].push(model_run(all.clone(), calls, 0).await);
+            let dir = tempfile::tempdir().unwrap();
+            let cached = layered(Some(dir.path()));
+            let offset = round * cache_calls;
+            rates[3].push(model_run(cached.clone(), cache_calls, offset).await);
+            rates[4].push(model_run(cached, cache_calls, offset).await);
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let [mut r0, mut r1, mut r2, mut r3, mut r4] = rates;
+        let (reference, bare_rate, all_rate, miss_rate, hit_rate) =
+            (median(&mut r0), median(&mut r1), median(&mut r2), median(&mut r3), median(&mut r4));
 
-        println!("calls per configuration: {calls} (cache runs: {cache_calls}), concurrency {CONCURRENCY}, 2 worker threads, server in-process");
+        println!("calls per configuration: {calls} (cache runs: {cache_calls}), concurrency {CONCURRENCY}, 2 worker threads, server in-process, median of {ROUNDS} rounds, {:.1} s total", t_all.elapsed().as_secs_f64());
         println!("{:<52} {:>12} {:>10}", "configuration", "calls/s", "vs ref");
         for (name, rate) in [
             ("reference: bare reqwest POST, body read", reference),

@@ -235,7 +235,7 @@ impl Endpoint {
         mut resp: reqwest::Response,
     ) -> Result<RawResponse, ModelError> {
         let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
+        let headers = std::mem::take(resp.headers_mut());
         let limit = self.max_response_bytes;
         if resp.content_length().is_some_and(|n| n > limit as u64) {
             return Err(self.too_large());
