@@ -10,4 +10,10 @@
 //! assert_eq!(RiskFactor::ALL.len(), 35);
 //! ```
 
+pub use assurai_dataset as dataset;
+pub use assurai_eval as eval;
+pub use assurai_judge as judge;
+pub use assurai_media as media;
+pub use assurai_models as models;
+pub use assurai_stats as stats;
 pub use assurai_taxonomy as taxonomy;

@@ -18,8 +18,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check a dataset: every problem with its line, id and field; exit 0 valid, 1 invalid, 2 unreadable.
+    Validate(cmd::validate::Args),
+    /// Dataset tools: coverage statistics, seeded stratified samples and shards, Inspect export.
+    Dataset(cmd::dataset::Args),
     /// Print the risk taxonomy: 35 risk factors in 6 categories, or the 8 prompt types.
     Taxonomy(cmd::taxonomy::Args),
+    /// Prepare media for a judge: image to JPEG, best video frame(s), audio to 16 kHz WAV.
+    Media(cmd::media::Args),
+    /// Evaluate a model: run a dataset through a target, prepare media, judge, store, report.
+    Run(cmd::run::Args),
+    /// Run the whole pipeline offline on the shipped Korean sample and write runs/demo/report.html.
+    Demo(cmd::demo::Args),
     /// Report one or more runs: statistics, Markdown, CSV, self-contained HTML, Inspect logs.
     Report(cmd::report::Args),
 }
@@ -27,8 +37,13 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Validate(args) => cmd::validate::run(args),
+        Command::Dataset(args) => cmd::dataset::run(args),
         Command::Taxonomy(args) => cmd::taxonomy::run(args),
+        Command::Media(args) => cmd::media::run(args),
         Command::Report(args) => cmd::report::run(args),
+        Command::Run(args) => cmd::run::run(args),
+        Command::Demo(args) => cmd::demo::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,10 @@
 //! One module per subcommand. Each exposes `Args` (clap) and
 //! `run(Args) -> anyhow::Result<ExitCode>`; logic lives in the libraries.
 
+pub(crate) mod media;
 pub(crate) mod report;
 pub(crate) mod taxonomy;
+pub(crate) mod dataset;
+pub(crate) mod validate;
+pub(crate) mod demo;
+pub(crate) mod run;

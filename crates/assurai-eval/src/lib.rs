@@ -31,6 +31,7 @@ mod inspect;
 mod manifest;
 mod record;
 mod report;
+pub mod run;
 mod store;
 
 pub use error::{EvalError, Result};

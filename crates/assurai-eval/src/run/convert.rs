@@ -1,0 +1,177 @@
+//! Conversions from a dataset instance to what a target model and a judge see.
+
+use assurai_dataset::{Content, Dataset, Input, Instance, MediaKind, Part, Role};
+use assurai_judge::{Candidate, Choice, JudgeInput, JudgedOutput, Role as JudgeRole};
+use assurai_models::{ImageData, Message, Part as ModelPart, Role as ModelRole};
+
+use crate::{EvalError, Result};
+
+/// Largest input image read from a dataset folder (bytes).
+const MAX_INPUT_IMAGE_BYTES: u64 = 32 * 1024 * 1024;
+
+fn model_role(role: Role) -> ModelRole {
+    match role {
+        Role::System => ModelRole::System,
+        Role::User => ModelRole::User,
+        Role::Assistant => ModelRole::Assistant,
+    }
+}
+
+fn judge_role(role: Role) -> JudgeRole {
+    match role {
+        Role::System => JudgeRole::System,
+        Role::User => JudgeRole::User,
+        Role::Assistant => JudgeRole::Assistant,
+    }
+}
+
+/// The options of a Multiple-Choice instance, one per line (`A. …`).
+fn choices_block(instance: &Instance) -> Option<String> {
+    if instance.choices.is_empty() {
+        return None;
+    }
+    let lines: Vec<String> = instance
+        .choices
+        .iter()
+        .map(|c| format!("{}. {}", c.label, c.text))
+        .collect();
+    Some(lines.join("\n"))
+}
+
+/// Appends the options to the prompt unless the prompt already lists them.
+fn with_choices(instance: &Instance, text: &str) -> String {
+    match choices_block(instance) {
+        Some(block) if !instance.choices.iter().all(|c| text.contains(&c.text)) => {
+            format!("{text}\n\n{block}")
+        }
+        _ => text.to_string(),
+    }
+}
+
+fn mime_of(path: &str) -> &'static str {
+    let ext = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "bmp" => "image/bmp",
+        _ => "image/jpeg",
+    }
+}
+
+/// Reads an input image of the dataset, resolved safely inside its folder.
+fn read_image(dataset: &Dataset, path: &str) -> Result<ImageData> {
+    let full = dataset
+        .resolve_media(path)
+        .map_err(|e| EvalError::Dataset(e.to_string()))?;
+    let len = std::fs::metadata(&full)
+        .map_err(|e| EvalError::io("cannot read", &full, e))?
+        .len();
+    if len > MAX_INPUT_IMAGE_BYTES {
+        return Err(EvalError::Dataset(format!(
+            "input image {path} is {len} bytes, more than the {MAX_INPUT_IMAGE_BYTES}-byte limit"
+        )));
+    }
+    let bytes = std::fs::read(&full).map_err(|e| EvalError::io("cannot read", &full, e))?;
+    Ok(ImageData::new(mime_of(path), bytes))
+}
+
+fn content_parts(content: &Content, dataset: &Dataset) -> Result<Vec<ModelPart>> {
+    match content {
+        Content::Text(t) => Ok(vec![ModelPart::Text { text: t.clone() }]),
+        Content::Parts(parts) => parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => Ok(ModelPart::Text { text: t.clone() }),
+                Part::Media(m) if m.kind == MediaKind::Image => Ok(ModelPart::Image {
+                    image: read_image(dataset, &m.path)?,
+                }),
+                // Chat endpoints take no audio or video input: name the file instead.
+                Part::Media(m) => Ok(ModelPart::Text {
+                    text: format!("[{} attachment: {}]", m.kind.id(), m.path),
+                }),
+            })
+            .collect(),
+    }
+}
+
+/// The conversation sent to the target model: the prompt (with its
+/// Multiple-Choice options and input images) or every turn.
+pub(crate) fn messages(instance: &Instance, dataset: &Dataset) -> Result<Vec<Message>> {
+    let images: Vec<ModelPart> = instance
+        .media
+        .iter()
+        .filter(|m| m.kind == MediaKind::Image)
+        .map(|m| read_image(dataset, &m.path).map(|image| ModelPart::Image { image }))
+        .collect::<Result<_>>()?;
+    let mut msgs = match &instance.input {
+        Input::Prompt(p) => {
+            let mut parts = vec![ModelPart::Text {
+                text: with_choices(instance, p),
+            }];
+            parts.extend(images);
+            vec![Message::new(ModelRole::User, parts)]
+        }
+        Input::Turns(turns) => {
+            let mut msgs = turns
+                .iter()
+                .map(|t| {
+                    Ok(Message::new(
+                        model_role(t.role),
+                        content_parts(&t.content, dataset)?,
+                    ))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if let Some(last) = msgs.iter_mut().rev().find(|m| m.role == ModelRole::User) {
+                if let Some(ModelPart::Text { text }) = last.parts.first_mut() {
+                    *text = with_choices(instance, text);
+                }
+                last.parts.extend(images);
+            }
+            msgs
+        }
+    };
+    msgs.retain(|m| !m.parts.is_empty());
+    Ok(msgs)
+}
+
+/// Whether the instance is a conversation of user turns only, to be played
+/// turn by turn with the model's own replies as the history.
+pub(crate) fn plays_turn_by_turn(instance: &Instance) -> bool {
+    match &instance.input {
+        Input::Turns(turns) => {
+            let users = turns.iter().filter(|t| t.role == Role::User).count();
+            users >= 2 && !turns.iter().any(|t| t.role == Role::Assistant)
+        }
+        Input::Prompt(_) => false,
+    }
+}
+
+/// The judge's view of the instance, without the output yet.
+pub(crate) fn judge_input(instance: &Instance, conversation: &[Message]) -> JudgeInput {
+    let mut input = JudgeInput::new(
+        instance.id.clone(),
+        instance.risk_factor,
+        instance.prompt_type,
+        JudgedOutput::text(String::new()),
+    )
+    .modality(instance.modality);
+    for m in conversation {
+        let role = match m.role {
+            ModelRole::System => Role::System,
+            ModelRole::User => Role::User,
+            ModelRole::Assistant => Role::Assistant,
+        };
+        input = input.turn(judge_role(role), m.joined_text());
+    }
+    for c in &instance.choices {
+        input = input.choice(Choice::new(c.label.clone(), c.text.clone(), c.safe));
+    }
+    for c in &instance.candidates {
+        input = input.candidate(Candidate::new(c.label.clone(), c.text.clone()));
+    }
+    input
+}

@@ -1,0 +1,398 @@
+//! The evaluation runner: streams dataset instances through a target model,
+//! media preparation and one or more judges, and appends one [`Record`] per
+//! (instance, model, epoch) to a [`ResultStore`].
+//!
+//! Work is bounded (at most `concurrency` instances in flight), resumable
+//! (keys already in the store are skipped; errored ones are re-tried with
+//! `retry_errors`) and cancellable (a cancelled run stops starting new
+//! instances and lets those in flight write their records).
+
+mod convert;
+mod evaluate;
+mod process;
+mod recorded;
+mod setup;
+mod time;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use assurai_dataset::{Dataset, DatasetError, Instance};
+use assurai_judge::Judge;
+use assurai_media::{AudioOptions, FrameOptions, ImageOptions};
+use assurai_models::{GenerationSettings, TargetModel, Transcriber};
+use tokio::task::JoinSet;
+
+pub use evaluate::{EvalConfig, EvalOutcome, evaluate};
+pub use recorded::{DatasetReplay, RecordedResponses};
+pub use setup::{Reliability, Target, build_judges, build_target};
+
+use crate::{EvalError, Result, ResultStore, ResumeState, Status};
+
+/// A judge of a run.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum RunJudge {
+    /// Any [`Judge`]: the refusal-pattern judge, an LLM judge, an ensemble.
+    Judge(Arc<dyn Judge>),
+    /// The human scores recorded with the replayed response (their mean,
+    /// rounded to the nearest integer, halves toward risk): how users of an
+    /// annotated dataset report its responses.
+    Human(Arc<RecordedResponses>),
+}
+
+impl RunJudge {
+    /// The judge's id as written into each record's `verdicts`.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Judge(j) => j.id(),
+            Self::Human(_) => "human",
+        }
+    }
+}
+
+impl std::fmt::Debug for RunJudge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("RunJudge").field(&self.id()).finish()
+    }
+}
+
+/// How generated speech becomes text for the judge.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub enum Transcription {
+    /// A transcription service (e.g. an OpenAI-compatible
+    /// `/v1/audio/transcriptions` endpoint).
+    Service(Arc<dyn Transcriber>),
+    /// The transcripts recorded with replayed responses.
+    Recorded(Arc<RecordedResponses>),
+    /// No transcription: audio outputs are recorded as unscored.
+    #[default]
+    None,
+}
+
+/// Settings of a run.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RunOptions {
+    /// Instances in flight at once (at least 1).
+    pub concurrency: usize,
+    /// How many times each instance is run (epochs are numbered from 1).
+    pub epochs: u32,
+    /// Re-run keys whose latest record is an error.
+    pub retry_errors: bool,
+    /// Play Multi-Session conversations of user turns only turn by turn,
+    /// with the model's own replies as the history (off for replayed
+    /// targets, whose recorded output answers the whole conversation).
+    pub play_turns: bool,
+    /// Sampling settings sent with every request.
+    pub settings: GenerationSettings,
+    /// How generated images and video frames are prepared for the judge.
+    pub image: ImageOptions,
+    /// How the representative video frame is chosen.
+    pub frames: FrameOptions,
+    /// How generated audio is normalised before transcription.
+    pub audio: AudioOptions,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            epochs: 1,
+            retry_errors: false,
+            play_turns: true,
+            settings: GenerationSettings::default(),
+            image: ImageOptions::default(),
+            frames: FrameOptions::default(),
+            audio: AudioOptions::default(),
+        }
+    }
+}
+
+impl RunOptions {
+    /// Sets the number of instances in flight.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Sets the number of epochs.
+    pub fn epochs(mut self, n: u32) -> Self {
+        self.epochs = n.max(1);
+        self
+    }
+
+    /// Re-runs errored keys.
+    pub fn retry_errors(mut self, on: bool) -> Self {
+        self.retry_errors = on;
+        self
+    }
+
+    /// Plays user-only Multi-Session conversations turn by turn.
+    pub fn play_turns(mut self, on: bool) -> Self {
+        self.play_turns = on;
+        self
+    }
+
+    /// Sets the sampling settings.
+    pub fn settings(mut self, settings: GenerationSettings) -> Self {
+        self.settings = settings;
+        self
+    }
+}
+
+/// A cancellation flag shared between the runner and whoever stops it
+/// (e.g. a Ctrl-C handler). Cloning shares the flag.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    /// A new, not cancelled token.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the run to stop starting new instances.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`CancelToken::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts of a run so far, sent to the progress callback after every record.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Records written in this invocation.
+    pub done: u64,
+    /// Of those: scored.
+    pub scored: u64,
+    /// Of those: blocked by the provider.
+    pub blocked: u64,
+    /// Of those: unscored.
+    pub unscored: u64,
+    /// Of those: errors.
+    pub errors: u64,
+    /// Keys skipped because the store already holds them.
+    pub skipped: u64,
+    /// Keys to run in total, when known.
+    pub total: Option<u64>,
+    /// Time since the run started.
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    /// Records per second so far.
+    pub fn rate(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 { self.done as f64 / s } else { 0.0 }
+    }
+
+    /// Estimated time to finish, when the total is known.
+    pub fn eta(&self) -> Option<Duration> {
+        let total = self.total?;
+        let rate = self.rate();
+        (rate > 0.0).then(|| Duration::from_secs_f64(total.saturating_sub(self.done) as f64 / rate))
+    }
+
+    fn count(&mut self, status: Status) {
+        self.done += 1;
+        match status {
+            Status::Scored => self.scored += 1,
+            Status::Blocked => self.blocked += 1,
+            Status::Unscored => self.unscored += 1,
+            _ => self.errors += 1,
+        }
+    }
+}
+
+/// What a finished (or cancelled) run did.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RunSummary {
+    /// Final counts.
+    pub progress: Progress,
+    /// Whether the run was cancelled before every key had a record.
+    pub cancelled: bool,
+}
+
+/// Shared state of the tasks of one run.
+pub(crate) struct Context {
+    pub(crate) dataset: Arc<Dataset>,
+    pub(crate) model: String,
+    pub(crate) target: Arc<dyn TargetModel>,
+    pub(crate) judges: Vec<RunJudge>,
+    pub(crate) transcription: Transcription,
+    pub(crate) recorded: Option<Arc<RecordedResponses>>,
+    pub(crate) options: RunOptions,
+    pub(crate) store: Arc<ResultStore>,
+}
+
+/// Runs instances of a dataset through a target model and judges.
+pub struct Runner {
+    ctx: Arc<Context>,
+}
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner")
+            .field("model", &self.ctx.model)
+            .field("judges", &self.ctx.judges)
+            .field("options", &self.ctx.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runner {
+    /// A runner writing records of `model` into `store`. `dataset` resolves
+    /// input media; at least one judge is required.
+    pub fn new(
+        dataset: Arc<Dataset>,
+        model: impl Into<String>,
+        target: Arc<dyn TargetModel>,
+        judges: Vec<RunJudge>,
+        store: Arc<ResultStore>,
+    ) -> Result<Self> {
+        if judges.is_empty() {
+            return Err(EvalError::Setup("a run needs at least one judge".into()));
+        }
+        Ok(Self {
+            ctx: Arc::new(Context {
+                dataset,
+                model: model.into(),
+                target,
+                judges,
+                transcription: Transcription::None,
+                recorded: None,
+                options: RunOptions::default(),
+                store,
+            }),
+        })
+    }
+
+    fn ctx_mut(&mut self) -> &mut Context {
+        // Only called while building, before any task holds a clone.
+        Arc::get_mut(&mut self.ctx).expect("runner context is not shared while building")
+    }
+
+    /// Sets the run's options.
+    pub fn options(mut self, options: RunOptions) -> Self {
+        self.ctx_mut().options = options;
+        self
+    }
+
+    /// Sets how generated speech is transcribed.
+    pub fn transcription(mut self, transcription: Transcription) -> Self {
+        self.ctx_mut().transcription = transcription;
+        self
+    }
+
+    /// Attaches the recorded responses of the target model, whose human
+    /// scores are copied into each record's `human_scores`.
+    pub fn recorded(mut self, recorded: Arc<RecordedResponses>) -> Self {
+        self.ctx_mut().recorded = Some(recorded);
+        self
+    }
+
+    /// Runs every instance (for every epoch) that `resume` does not already
+    /// hold, at most `options.concurrency` at a time, calling `on_progress`
+    /// after each record. A dataset error stops the run after the records
+    /// in flight are written.
+    pub async fn run<I>(
+        &self,
+        instances: I,
+        resume: &ResumeState,
+        total: Option<u64>,
+        cancel: &CancelToken,
+        on_progress: &mut (dyn FnMut(&Progress) + Send),
+    ) -> Result<RunSummary>
+    where
+        I: IntoIterator<Item = std::result::Result<Instance, DatasetError>>,
+    {
+        let start = Instant::now();
+        let opts = &self.ctx.options;
+        let mut progress = Progress {
+            total,
+            ..Progress::default()
+        };
+        let mut tasks: JoinSet<Result<Status>> = JoinSet::new();
+        let mut failure: Option<EvalError> = None;
+        let mut cancelled = false;
+
+        'outer: for item in instances {
+            let instance = match item {
+                Ok(i) => Arc::new(i),
+                Err(e) => {
+                    failure = Some(EvalError::Dataset(e.to_string()));
+                    break;
+                }
+            };
+            for epoch in 1..=opts.epochs {
+                if !resume.should_run(&instance.id, &self.ctx.model, epoch, opts.retry_errors) {
+                    progress.skipped += 1;
+                    continue;
+                }
+                while tasks.len() >= opts.concurrency {
+                    if let Some(joined) = tasks.join_next().await {
+                        self.account(joined, &mut progress, &mut failure, start, on_progress);
+                    }
+                }
+                if failure.is_some() {
+                    break 'outer;
+                }
+                if cancel.is_cancelled() {
+                    cancelled = true;
+                    break 'outer;
+                }
+                let ctx = Arc::clone(&self.ctx);
+                let inst = Arc::clone(&instance);
+                tasks.spawn(async move {
+                    let record = process::process(&ctx, &inst, epoch).await;
+                    let status = record.status;
+                    ctx.store.append(&record)?;
+                    Ok(status)
+                });
+            }
+        }
+        while let Some(joined) = tasks.join_next().await {
+            self.account(joined, &mut progress, &mut failure, start, on_progress);
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        progress.elapsed = start.elapsed();
+        Ok(RunSummary {
+            progress,
+            cancelled,
+        })
+    }
+
+    fn account(
+        &self,
+        joined: std::result::Result<Result<Status>, tokio::task::JoinError>,
+        progress: &mut Progress,
+        failure: &mut Option<EvalError>,
+        start: Instant,
+        on_progress: &mut (dyn FnMut(&Progress) + Send),
+    ) {
+        match joined {
+            Ok(Ok(status)) => {
+                progress.count(status);
+                progress.elapsed = start.elapsed();
+                on_progress(progress);
+            }
+            Ok(Err(e)) => {
+                failure.get_or_insert(e);
+            }
+            Err(join) => {
+                failure.get_or_insert(EvalError::Setup(format!("a run task failed: {join}")));
+            }
+        }
+    }
+}

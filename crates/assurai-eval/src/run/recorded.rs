@@ -1,0 +1,231 @@
+//! Recorded responses of a dataset: replayed as a target model, and the
+//! source of the human scores and transcripts recorded with them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use assurai_dataset::{Dataset, MediaKind};
+use assurai_models::{
+    BlockReason, Blocked, Generation, GenerationRequest, Media, ModelError, Output, TargetModel,
+    Video, VideoData, async_trait,
+};
+use assurai_taxonomy::Modality;
+
+use crate::{EvalError, Result};
+
+/// One recorded output of one model for one instance, media kept as a path.
+#[derive(Debug, Clone)]
+struct Recorded {
+    text: Option<String>,
+    media: Option<(String, MediaKind)>,
+    transcript: Option<String>,
+    blocked: bool,
+    scores: Vec<u8>,
+}
+
+/// The recorded responses of one model in a dataset, indexed by instance id.
+///
+/// Built by one streaming pass over the dataset; media files stay on disk
+/// and are read when an output is replayed.
+#[derive(Debug, Clone)]
+pub struct RecordedResponses {
+    model: String,
+    dataset: Arc<Dataset>,
+    by_instance: HashMap<String, Recorded>,
+}
+
+impl RecordedResponses {
+    /// Indexes the responses of `model` in `dataset`.
+    pub fn load(dataset: Arc<Dataset>, model: &str) -> Result<Self> {
+        let mut by_instance = HashMap::new();
+        let records = dataset
+            .records()
+            .map_err(|e| EvalError::Dataset(e.to_string()))?;
+        for rec in records {
+            let rec = rec.map_err(|e| EvalError::Dataset(e.to_string()))?;
+            let inst = rec.instance;
+            if let Some(r) = inst.responses.iter().find(|r| r.model == model) {
+                by_instance.insert(
+                    inst.id.clone(),
+                    Recorded {
+                        text: r.output.text.clone(),
+                        media: r.output.media.as_ref().map(|m| (m.path.clone(), m.kind)),
+                        transcript: r.output.transcript.clone(),
+                        blocked: r.blocked,
+                        scores: r.scores.iter().map(|a| a.score).collect(),
+                    },
+                );
+            }
+        }
+        Ok(Self {
+            model: model.to_string(),
+            dataset,
+            by_instance,
+        })
+    }
+
+    /// The names of every model with recorded responses in the dataset, in
+    /// order of first appearance.
+    pub fn models(dataset: &Dataset) -> Result<Vec<String>> {
+        let mut models: Vec<String> = Vec::new();
+        let records = dataset
+            .records()
+            .map_err(|e| EvalError::Dataset(e.to_string()))?;
+        for rec in records {
+            let rec = rec.map_err(|e| EvalError::Dataset(e.to_string()))?;
+            for r in &rec.instance.responses {
+                if !models.contains(&r.model) {
+                    models.push(r.model.clone());
+                }
+            }
+        }
+        Ok(models)
+    }
+
+    /// The model whose responses these are.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// How many instances have a recorded response of this model.
+    pub fn len(&self) -> usize {
+        self.by_instance.len()
+    }
+
+    /// Whether no instance has a recorded response of this model.
+    pub fn is_empty(&self) -> bool {
+        self.by_instance.is_empty()
+    }
+
+    /// Whether this model has a recorded response to the instance.
+    pub fn has(&self, instance_id: &str) -> bool {
+        self.by_instance.contains_key(instance_id)
+    }
+
+    /// The human scores recorded with this model's response to an instance.
+    pub fn human_scores(&self, instance_id: &str) -> &[u8] {
+        self.by_instance
+            .get(instance_id)
+            .map(|r| r.scores.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The transcript recorded with this model's spoken response.
+    pub fn transcript(&self, instance_id: &str) -> Option<&str> {
+        self.by_instance
+            .get(instance_id)
+            .and_then(|r| r.transcript.as_deref())
+    }
+
+    fn replay(&self, instance_id: &str) -> std::result::Result<Output, ModelError> {
+        let rec = self
+            .by_instance
+            .get(instance_id)
+            .ok_or_else(|| ModelError::BadRequest {
+                status: None,
+                message: format!(
+                    "no recorded response of model {} for instance {instance_id}",
+                    self.model
+                ),
+            })?;
+        if rec.blocked {
+            return Ok(Output::Blocked(Blocked::new(
+                BlockReason::ContentPolicy,
+                rec.text.clone(),
+            )));
+        }
+        if let Some((path, kind)) = &rec.media {
+            let full = self
+                .dataset
+                .resolve_media(path)
+                .map_err(|e| ModelError::BadRequest {
+                    status: None,
+                    message: e.to_string(),
+                })?;
+            let bytes = std::fs::read(&full).map_err(|e| ModelError::BadRequest {
+                status: None,
+                message: format!("cannot read recorded output {path}: {e}"),
+            })?;
+            let mime = mime_for(path, *kind).to_string();
+            return Ok(match kind {
+                MediaKind::Image => Output::Image(Media::new(mime, bytes)),
+                MediaKind::Audio => Output::Audio(Media::new(mime, bytes)),
+                MediaKind::Video => Output::Video(Video {
+                    mime,
+                    data: VideoData::Bytes { bytes },
+                }),
+                _ => {
+                    return Err(ModelError::BadRequest {
+                        status: None,
+                        message: format!("recorded output {path} has an unsupported media kind"),
+                    });
+                }
+            });
+        }
+        Ok(Output::text(rec.text.clone().unwrap_or_default()))
+    }
+}
+
+fn mime_for(path: &str, kind: MediaKind) -> &'static str {
+    let ext = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match (kind, ext.as_str()) {
+        (_, "png") => "image/png",
+        (_, "jpg" | "jpeg") => "image/jpeg",
+        (_, "gif") => "image/gif",
+        (_, "webp") => "image/webp",
+        (_, "wav") => "audio/wav",
+        (_, "mp3") => "audio/mpeg",
+        (_, "ogg" | "opus") => "audio/ogg",
+        (_, "flac") => "audio/flac",
+        (_, "webm") => "video/webm",
+        (_, "mov") => "video/quicktime",
+        (MediaKind::Video, _) => "video/mp4",
+        (MediaKind::Audio, _) => "audio/wav",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A [`TargetModel`] that answers with the dataset's recorded responses of
+/// one model, so collected outputs can be judged offline.
+#[derive(Debug, Clone)]
+pub struct DatasetReplay {
+    responses: Arc<RecordedResponses>,
+}
+
+impl DatasetReplay {
+    /// Replays these recorded responses.
+    pub fn new(responses: Arc<RecordedResponses>) -> Self {
+        Self { responses }
+    }
+}
+
+#[async_trait]
+impl TargetModel for DatasetReplay {
+    fn id(&self) -> &str {
+        self.responses.model()
+    }
+
+    fn modality(&self) -> Modality {
+        Modality::Text
+    }
+
+    async fn generate(
+        &self,
+        request: &GenerationRequest,
+    ) -> std::result::Result<Generation, ModelError> {
+        let start = Instant::now();
+        let id = request
+            .instance_id
+            .as_deref()
+            .ok_or_else(|| ModelError::BadRequest {
+                status: None,
+                message: "replay needs the request's instance id".into(),
+            })?;
+        let output = self.responses.replay(id)?;
+        Ok(Generation::new(output).with_latency(start.elapsed()))
+    }
+}

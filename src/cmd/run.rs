@@ -1,0 +1,354 @@
+//! `assurai run`: evaluate a target model on a dataset with one or more judges.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use assurai::dataset::{Dataset, Shard};
+use assurai::eval::run::{CancelToken, EvalConfig, EvalOutcome, Progress, evaluate};
+use assurai::eval::{Report, ReportOptions};
+use assurai::judge::Language;
+
+/// Arguments of `assurai run`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The dataset (JSON Lines, JSON array or CSV).
+    #[arg(long, value_name = "PATH")]
+    dataset: PathBuf,
+    /// The run directory: results.jsonl, manifest.json, media and the report.
+    #[arg(long, value_name = "RUN_DIR")]
+    out: PathBuf,
+    /// The model under test: `openai:MODEL@BASE_URL` or `replay:PATH[#MODEL]`.
+    #[arg(long, value_name = "SPEC")]
+    target: String,
+    /// A judge: `refusal`, `human` or `llm:MODEL@BASE_URL`; repeat for an ensemble.
+    #[arg(long = "judge", value_name = "SPEC", default_value = "refusal")]
+    judges: Vec<String>,
+    /// Instances in flight at once.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    concurrency: u32,
+    /// At most N target requests per minute, e.g. `10/min` (the paper's video limit).
+    #[arg(long, value_name = "N/min")]
+    rate_limit: Option<String>,
+    /// Retries of a failed call (429, 5xx, timeouts, resets).
+    #[arg(long, default_value_t = 3)]
+    max_retries: u32,
+    /// Time limit of one call, in seconds.
+    #[arg(long, default_value_t = 120.0)]
+    timeout_s: f64,
+    /// Run every instance this many times.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    epochs: u32,
+    /// Run only N instances: the first N, or with --seed a stratified sample of N.
+    #[arg(long)]
+    limit: Option<u64>,
+    /// Run only shard K of N (`K/N`, K from 0), partitioned by instance id.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Seed of the stratified sample (with --limit) and of the target's sampling.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Sampling temperature sent to the target.
+    #[arg(long)]
+    temperature: Option<f32>,
+    /// Output token limit sent to the target.
+    #[arg(long)]
+    max_tokens: Option<u32>,
+    /// Re-run records that ended in an error.
+    #[arg(long)]
+    retry_errors: bool,
+    /// Environment variable holding the target's API key (may be unset for local servers).
+    #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
+    api_key_env: String,
+    /// Environment variable holding the LLM judge's API key.
+    #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
+    judge_api_key_env: String,
+    /// Language of the judge prompt.
+    #[arg(long, value_enum, default_value_t = Lang::Ko)]
+    judge_lang: Lang,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Lang {
+    Ko,
+    En,
+}
+
+fn parse_rate(s: &str) -> anyhow::Result<(usize, Duration)> {
+    let (n, unit) = s.split_once('/').unwrap_or((s, "min"));
+    let n: usize =
+        n.trim().parse().ok().filter(|n| *n > 0).with_context(|| {
+            format!("--rate-limit {s:?}: expected N/min, N/s or N/h with N ≥ 1")
+        })?;
+    let period = match unit.trim() {
+        "s" | "sec" | "second" => Duration::from_secs(1),
+        "m" | "min" | "minute" => Duration::from_secs(60),
+        "h" | "hour" => Duration::from_secs(3600),
+        other => bail!("--rate-limit {s:?}: unknown period {other:?}; use N/s, N/min or N/h"),
+    };
+    Ok((n, period))
+}
+
+/// A usage problem found after parsing: message and exit 2.
+fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
+    eprintln!("error: {msg}");
+    Ok(ExitCode::from(2))
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let shard = match &args.shard {
+        Some(s) => match s.parse::<Shard>() {
+            Ok(s) => Some(s),
+            Err(e) => return usage(format!("--shard {s:?}: {e}")),
+        },
+        None => None,
+    };
+    let rate = match &args.rate_limit {
+        Some(r) => match parse_rate(r) {
+            Ok(r) => Some(r),
+            Err(e) => return usage(e),
+        },
+        None => None,
+    };
+    if !(args.timeout_s.is_finite() && args.timeout_s > 0.0) {
+        return usage("--timeout-s must be a positive number of seconds");
+    }
+    let mut config = EvalConfig::new(&args.dataset, &args.out, &args.target, args.judges.clone());
+    config.api_key_env = Some(args.api_key_env.clone());
+    config.judge_api_key_env = Some(args.judge_api_key_env.clone());
+    config.language = match args.judge_lang {
+        Lang::Ko => Language::Korean,
+        Lang::En => Language::English,
+    };
+    config.epochs = args.epochs;
+    config.limit = args.limit;
+    config.sample_seed = args.limit.and(args.seed);
+    config.shard = shard;
+    config.settings.seed = args.seed;
+    config.settings.temperature = args.temperature;
+    config.settings.max_tokens = args.max_tokens;
+    config.concurrency = args.concurrency as usize;
+    config.retry_errors = args.retry_errors;
+    config.reliability.max_retries = args.max_retries;
+    config.reliability.timeout = Duration::from_secs_f64(args.timeout_s);
+    config.reliability.rate_limit = rate;
+
+    if !check_dataset(&args.dataset)? {
+        return Ok(ExitCode::FAILURE);
+    }
+    let outcome = execute(&config)?;
+    let report = write_report(&[args.out.as_path()], &args.out)?;
+    print_summary(&outcome, &report, args.json)?;
+    if outcome.summary.cancelled {
+        eprintln!(
+            "interrupted: {} records written; run the same command again to resume",
+            outcome.summary.progress.done
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Validates the dataset before any model call; prints the problems.
+pub(crate) fn check_dataset(path: &Path) -> anyhow::Result<bool> {
+    let ds =
+        Dataset::open(path).with_context(|| format!("cannot open dataset {}", path.display()))?;
+    let report = ds
+        .validate()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if report.valid {
+        return Ok(true);
+    }
+    eprintln!(
+        "error: {} is not a valid dataset ({} errors); nothing was run. The first ones:",
+        path.display(),
+        report.errors.len()
+    );
+    for p in report.errors.iter().take(10) {
+        eprintln!("  {p}");
+    }
+    eprintln!(
+        "run `assurai validate {}` for the full list",
+        path.display()
+    );
+    Ok(false)
+}
+
+/// Runs the evaluation on a Tokio runtime with Ctrl-C handling and a
+/// progress display (a bar on a terminal, plain lines otherwise).
+pub(crate) fn execute(config: &EvalConfig) -> anyhow::Result<EvalOutcome> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let cancel = CancelToken::new();
+        let on_signal = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\nstopping: finishing the records in flight (Ctrl-C again to abort)");
+                on_signal.cancel();
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        let mut display = ProgressDisplay::new(&config.out);
+        let outcome = evaluate(config, &cancel, &mut |p| display.update(p)).await;
+        display.finish();
+        Ok(outcome?)
+    })
+}
+
+struct ProgressDisplay {
+    bar: Option<indicatif::ProgressBar>,
+    last_line: Instant,
+    label: String,
+}
+
+impl ProgressDisplay {
+    fn new(out: &Path) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg} (eta {eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Self {
+            bar,
+            last_line: Instant::now(),
+            label: out.display().to_string(),
+        }
+    }
+
+    fn update(&mut self, p: &Progress) {
+        let msg = format!(
+            "scored {} · blocked {} · unscored {} · errors {} · {:.1}/s",
+            p.scored,
+            p.blocked,
+            p.unscored,
+            p.errors,
+            p.rate()
+        );
+        match &self.bar {
+            Some(bar) => {
+                if let Some(total) = p.total {
+                    bar.set_length(total.saturating_sub(p.skipped));
+                }
+                bar.set_position(p.done);
+                bar.set_message(msg);
+            }
+            None => {
+                let last = p.total.is_some_and(|t| p.done + p.skipped >= t);
+                if last || self.last_line.elapsed() >= Duration::from_secs(2) {
+                    self.last_line = Instant::now();
+                    let total = p
+                        .total
+                        .map(|t| format!("/{}", t.saturating_sub(p.skipped)))
+                        .unwrap_or_default();
+                    eprintln!("{}: {}{total} done, {msg}", self.label, p.done);
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Builds the report of run directories and writes every report file into `out`.
+pub(crate) fn write_report(runs: &[&Path], out: &Path) -> anyhow::Result<Report> {
+    let report = Report::from_runs(runs, &ReportOptions::default())
+        .with_context(|| format!("cannot build the report of {}", out.display()))?;
+    report
+        .write_all(out)
+        .with_context(|| format!("cannot write the report into {}", out.display()))?;
+    Ok(report)
+}
+
+fn fmt_opt(v: Option<f64>, digits: usize) -> String {
+    v.map(|x| format!("{x:.digits$}"))
+        .unwrap_or_else(|| "–".into())
+}
+
+/// Prints the per-model summary table (or JSON) of a report.
+pub(crate) fn print_summary(
+    outcome: &EvalOutcome,
+    report: &Report,
+    json: bool,
+) -> anyhow::Result<()> {
+    let p = &outcome.summary.progress;
+    if json {
+        let models = serde_json::to_value(&report.models)?;
+        let v = serde_json::json!({
+            "model": outcome.model,
+            "written": p.done,
+            "skipped": p.skipped,
+            "scored": p.scored,
+            "blocked": p.blocked,
+            "unscored": p.unscored,
+            "errors": p.errors,
+            "cancelled": outcome.summary.cancelled,
+            "elapsed_s": p.elapsed.as_secs_f64(),
+            "models": models,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    eprintln!(
+        "{}: {} records written, {} already present; {:.1} s",
+        outcome.model,
+        p.done,
+        p.skipped,
+        p.elapsed.as_secs_f64()
+    );
+    println!("{}", summary_table(report));
+    Ok(())
+}
+
+/// The per-model table of a report, in the layout of the paper's Table 5.
+pub(crate) fn summary_table(report: &Report) -> String {
+    use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header(vec![
+        "Model", "n", "Mean", "SD", "CV %", "95% CI", "Blocked", "Unscored", "Errors",
+    ]);
+    let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
+    for m in &report.models {
+        t.add_row(vec![
+            Cell::new(&m.model),
+            right(m.n_scored.to_string()),
+            right(fmt_opt(m.mean, 2)),
+            right(fmt_opt(m.sd, 2)),
+            right(fmt_opt(m.cv_percent, 1)),
+            right(
+                m.ci95
+                    .map(|[lo, hi]| format!("{lo:.2}–{hi:.2}"))
+                    .unwrap_or_else(|| "–".into()),
+            ),
+            right(format!(
+                "{} ({})",
+                m.n_blocked,
+                m.blocked_ratio
+                    .map(|r| format!("{:.1}%", r * 100.0))
+                    .unwrap_or_else(|| "–".into())
+            )),
+            right(m.n_unscored.to_string()),
+            right(m.n_error.to_string()),
+        ]);
+    }
+    t.to_string()
+}
