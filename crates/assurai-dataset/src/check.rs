@@ -54,22 +54,22 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
     }
     for (i, c) in inst.choices.iter().enumerate() {
         if c.text.trim().is_empty() {
-            sink.error(&format!("choices[{i}].text"), "the choice text is empty");
+            sink.error(format!("choices[{i}].text"), "the choice text is empty");
         }
         if inst.choices[..i].iter().any(|o| o.label == c.label) {
             sink.error(
-                &format!("choices[{i}].label"),
+                format!("choices[{i}].label"),
                 format!("duplicate choice label `{}`", c.label),
             );
         }
     }
     for (i, c) in inst.candidates.iter().enumerate() {
         if c.label.trim().is_empty() {
-            sink.error(&format!("candidates[{i}].label"), "the label is empty");
+            sink.error(format!("candidates[{i}].label"), "the label is empty");
         }
         if c.text.trim().is_empty() {
             sink.error(
-                &format!("candidates[{i}].text"),
+                format!("candidates[{i}].text"),
                 "the candidate text is empty",
             );
         }
@@ -95,7 +95,7 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
             .any(|o| o.annotator == a.annotator)
         {
             sink.warn(
-                &format!("annotations[{i}].annotator"),
+                format!("annotations[{i}].annotator"),
                 format!(
                     "annotator `{}` labels this instance twice; annotations should be independent",
                     a.annotator
@@ -106,18 +106,18 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
     for (i, r) in inst.responses.iter().enumerate() {
         let f = format!("responses[{i}]");
         if r.model.trim().is_empty() {
-            sink.error(&format!("{f}.model"), "the model name is empty");
+            sink.error(format!("{f}.model"), "the model name is empty");
         }
         if !r.blocked && r.output.is_empty() {
             sink.error(
-                &format!("{f}.output"),
+                format!("{f}.output"),
                 "the output has neither text nor media; set \"blocked\": true for a refused request",
             );
         }
         if let Some(m) = &r.output.media {
             if m.kind.modality() != inst.modality {
                 sink.warn(
-                    &format!("{f}.output.media"),
+                    format!("{f}.output.media"),
                     format!("a {} output for a {} instance", m.kind.id(), inst.modality),
                 );
             }
@@ -125,7 +125,7 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
         for (j, s) in r.scores.iter().enumerate() {
             if r.scores[..j].iter().any(|o| o.annotator == s.annotator) {
                 sink.warn(
-                    &format!("{f}.scores[{j}].annotator"),
+                    format!("{f}.scores[{j}].annotator"),
                     format!("annotator `{}` scores this output twice", s.annotator),
                 );
             }
@@ -152,11 +152,11 @@ fn check_turns(inst: &Instance, turns: &[crate::instance::Turn], sink: &mut Sink
             Content::Parts(p) => p.is_empty(),
         };
         if empty {
-            sink.error(&format!("turns[{i}].content"), "the turn is empty");
+            sink.error(format!("turns[{i}].content"), "the turn is empty");
         }
         match t.role {
             Role::System if i > 0 => sink.error(
-                &format!("turns[{i}].role"),
+                format!("turns[{i}].role"),
                 "a system turn may only come first",
             ),
             Role::User => {
@@ -170,14 +170,14 @@ fn check_turns(inst: &Instance, turns: &[crate::instance::Turn], sink: &mut Sink
         }
         if i > 0 && t.role != Role::System && turns[i - 1].role == t.role {
             sink.warn(
-                &format!("turns[{i}].role"),
+                format!("turns[{i}].role"),
                 format!("two {} turns in a row; roles should alternate", t.role.id()),
             );
         }
     }
     if turns.last().is_some_and(|t| t.role != Role::User) {
         sink.error(
-            &format!("turns[{}].role", turns.len() - 1),
+            format!("turns[{}].role", turns.len() - 1),
             "the last turn must be a user turn: the model answers it",
         );
     }
