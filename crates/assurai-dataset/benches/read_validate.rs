@@ -56,6 +56,8 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("dataset_1m");
     g.sample_size(10);
+    g.warm_up_time(std::time::Duration::from_secs(1));
+    g.measurement_time(std::time::Duration::from_secs(20));
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function("reference_parse_json_value", |b| {
         b.iter(|| {
