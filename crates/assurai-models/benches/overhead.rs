@@ -7,6 +7,7 @@
 #![allow(
     clippy::unwrap_used,
     clippy::print_stdout,
+    clippy::print_stderr,
     missing_docs,
     unreachable_pub
 )]
@@ -44,12 +45,35 @@ fn request(i: usize) -> GenerationRequest {
         .max_tokens(256)
 }
 
-async fn drive<F, Fut>(calls: usize, f: F) -> f64
+/// Process CPU time (user + system) from `/proc/self/stat`, in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Calls per wall-clock second, and process CPU microseconds per call (client + server).
+#[derive(Clone, Copy, Default)]
+struct Rate {
+    per_sec: f64,
+    cpu_us: f64,
+}
+
+async fn drive<F, Fut>(calls: usize, f: F) -> Rate
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send,
 {
     let f = Arc::new(f);
+    let cpu0 = cpu_seconds();
     let start = Instant::now();
     let per = calls / CONCURRENCY;
     let tasks: Vec<_> = (0..CONCURRENCY)
@@ -65,7 +89,11 @@ where
     for t in tasks {
         t.await.unwrap();
     }
-    (per * CONCURRENCY) as f64 / start.elapsed().as_secs_f64()
+    let n = (per * CONCURRENCY) as f64;
+    Rate {
+        per_sec: n / start.elapsed().as_secs_f64(),
+        cpu_us: (cpu_seconds() - cpu0) * 1e6 / n,
+    }
 }
 
 fn main() {
@@ -131,7 +159,7 @@ fn main() {
                 }
             })
         };
-        let mut rates: [Vec<f64>; 5] = Default::default();
+        let mut rates: [Vec<Rate>; 5] = Default::default();
         let cache_calls = calls / 5;
         for round in 0..ROUNDS {
             let (raw, raw_url, payload) = (raw.clone(), raw_url.clone(), payload.clone());
@@ -159,9 +187,12 @@ fn main() {
             let offset = round * cache_calls;
             rates[3].push(model_run(cached.clone(), cache_calls, offset).await);
             rates[4].push(model_run(cached, cache_calls, offset).await);
+            let t = Instant::now();
+            drop(dir);
+            eprintln!("round {round}: removing the cache folder took {:.1} s", t.elapsed().as_secs_f64());
         }
-        let median = |v: &mut Vec<f64>| {
-            v.sort_by(f64::total_cmp);
+        let median = |v: &mut Vec<Rate>| {
+            v.sort_by(|a, b| a.per_sec.total_cmp(&b.per_sec));
             v[v.len() / 2]
         };
         let [mut r0, mut r1, mut r2, mut r3, mut r4] = rates;
@@ -169,7 +200,10 @@ fn main() {
             (median(&mut r0), median(&mut r1), median(&mut r2), median(&mut r3), median(&mut r4));
 
         println!("calls per configuration: {calls} (cache runs: {cache_calls}), concurrency {CONCURRENCY}, 2 worker threads, server in-process, median of {ROUNDS} rounds, {:.1} s total", t_all.elapsed().as_secs_f64());
-        println!("{:<52} {:>12} {:>10}", "configuration", "calls/s", "vs ref");
+        println!(
+            "{:<58} {:>9} {:>7} {:>10} {:>13}",
+            "configuration", "calls/s", "vs ref", "CPU us/call", "2-core bound"
+        );
         for (name, rate) in [
             ("reference: bare reqwest POST, body read", reference),
             ("OpenAiChat, no layers", bare_rate),
@@ -177,7 +211,13 @@ fn main() {
             ("  ... + cache, every call a miss (fsync'd write)", miss_rate),
             ("  ... + cache, every call a hit", hit_rate),
         ] {
-            println!("{name:<52} {rate:>12.0} {:>9.2}x", rate / reference);
+            println!(
+                "{name:<58} {:>9.0} {:>6.2}x {:>10.1} {:>13.0}",
+                rate.per_sec,
+                rate.per_sec / reference.per_sec,
+                rate.cpu_us,
+                2e6 / rate.cpu_us
+            );
         }
     });
 }
