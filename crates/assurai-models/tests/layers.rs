@@ -360,6 +360,37 @@ async fn retry_on_blocked_regenerates_and_records_every_attempt() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_failed_regeneration_keeps_the_block() {
+    let inner = Scripted::new(vec![
+        blocked(),
+        Step::Err(ModelError::Auth {
+            status: 401,
+            message: "revoked".into(),
+        }),
+    ]);
+    let g = RetryOnBlocked::new(inner.clone(), 3)
+        .generate(&req())
+        .await
+        .unwrap();
+    assert_eq!(g.output.as_blocked().unwrap().reason, BlockReason::Safety);
+    assert_eq!(g.attempts.len(), 1);
+    assert!(matches!(
+        &g.attempts[0].outcome,
+        AttemptOutcome::Error {
+            kind: ErrorKind::Auth,
+            ..
+        }
+    ));
+    // Without an earlier block, the error is the result.
+    let inner = Scripted::new(vec![transient()]);
+    let err = RetryOnBlocked::new(inner, 3)
+        .generate(&req())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient);
+}
+
+#[tokio::test(start_paused = true)]
 async fn builder_stacks_everything_and_logs_errors_and_blocks_in_order() {
     let inner = Scripted::new(vec![transient(), blocked(), rate_limited(2), text("done")]);
     let dir = tempfile::tempdir().unwrap();
