@@ -66,7 +66,7 @@ pub use generation::{
     VideoData,
 };
 pub use model::{TargetModel, Transcriber, Transcript, TranscriptionRequest};
-pub use registry::{Factory, ModelSpec, Registry};
+pub use registry::{Factory, ModelSpec, Registry, transcriber_from_spec};
 pub use request::{GenerationRequest, GenerationSettings, ImageData, Message, Part, Role};
 pub use secret::Secret;
 

@@ -332,6 +332,32 @@ impl Registry {
     }
 }
 
+/// Builds a speech-to-text [`Transcriber`](crate::Transcriber) from a spec string:
+/// `openai:MODEL[@BASE_URL][?key_env=VAR]` (also spelled `openai-transcribe:`), with the same key
+/// rules as the [`Registry`]'s `openai` scheme.
+///
+/// ```
+/// let t = assurai_models::transcriber_from_spec("openai:whisper-1@http://127.0.0.1:8080/v1")?;
+/// assert_eq!(t.id(), "openai:whisper-1@http://127.0.0.1:8080/v1");
+/// # Ok::<(), assurai_models::ModelError>(())
+/// ```
+///
+/// # Errors
+/// [`ModelError::Config`] for a malformed spec, another scheme, an unknown option or a missing key
+/// variable.
+pub fn transcriber_from_spec(spec: &str) -> Result<Arc<dyn crate::Transcriber>, ModelError> {
+    let s: ModelSpec = spec.parse()?;
+    if !matches!(s.scheme(), "openai" | "openai-transcribe") {
+        return Err(ModelError::config(format!(
+            "transcriber spec {spec:?}: unknown scheme {:?} (known: openai, openai-transcribe)",
+            s.scheme()
+        )));
+    }
+    s.check_options(&["key_env"])?;
+    let cfg = openai_config(&s, "OPENAI_API_KEY", OPENAI_BASE_URL)?;
+    Ok(Arc::new(crate::providers::OpenAiTranscriber::new(cfg)?))
+}
+
 /// The OpenAI configuration of an `openai*:MODEL[@URL]` spec (see [`Registry`] for key rules).
 fn openai_config(
     s: &ModelSpec,

@@ -247,3 +247,28 @@ fn users_can_register_their_own_schemes() {
     let g = rt.block_on(m.generate(&for_instance("X"))).unwrap();
     assert_eq!(g.output.as_text(), Some("안녕"));
 }
+
+#[test]
+fn transcribers_from_specs() {
+    let t = assurai_models::transcriber_from_spec(
+        "openai-transcribe:whisper-large-v3@http://127.0.0.1:9/v1",
+    )
+    .unwrap();
+    assert_eq!(
+        t.id(),
+        "openai-transcribe:whisper-large-v3@http://127.0.0.1:9/v1"
+    );
+    for (spec, want) in [
+        ("replay:x.jsonl", "unknown scheme"),
+        ("openai:w@http://127.0.0.1:9/v1?voice=x", "unknown option"),
+        (
+            "openai:w@http://127.0.0.1:9/v1?key_env=ASSURAI_SURELY_UNSET_VAR",
+            "is not set",
+        ),
+    ] {
+        let err = assurai_models::transcriber_from_spec(spec)
+            .map(|t| t.id().to_owned())
+            .unwrap_err();
+        assert!(err.to_string().contains(want), "{spec}: {err}");
+    }
+}
