@@ -240,7 +240,10 @@ impl Endpoint {
         if resp.content_length().is_some_and(|n| n > limit as u64) {
             return Err(self.too_large());
         }
-        let mut body = Vec::with_capacity(resp.content_length().map_or(8192, |n| n as usize));
+        let mut body = Vec::with_capacity(
+            resp.content_length()
+                .map_or(8192, |n| n.min(1 << 20) as usize),
+        );
         while let Some(chunk) = self.chunk(&mut resp).await? {
             let chunk = chunk.as_ref();
             self.count(body.len(), chunk.len())?;
