@@ -272,3 +272,18 @@ fn transcribers_from_specs() {
         assert!(err.to_string().contains(want), "{spec}: {err}");
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn spec_parsing_never_panics_and_keeps_the_model(
+        s in "\\PC{0,60}",
+        model in "[a-z0-9.:_-]{1,20}",
+        port in 1u16..65535,
+    ) {
+        let _ = s.parse::<ModelSpec>();
+        let _ = Registry::with_builtins().build(&s);
+        let spec: ModelSpec = format!("openai:{model}@http://127.0.0.1:{port}/v1").parse().unwrap();
+        let url = format!("http://127.0.0.1:{port}/v1");
+        proptest::prop_assert_eq!(spec.model_and_url(), (model.as_str(), Some(url.as_str())));
+    }
+}
