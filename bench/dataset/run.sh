@@ -10,5 +10,5 @@ TMP=$(mktemp -d)
 python3 bench/dataset/gen_instances.py "$N" "$TMP/bench.jsonl"
 ls -l "$TMP/bench.jsonl"
 /usr/bin/time -v "$TARGET/release/examples/validate" "$TMP/bench.jsonl" 2>&1 \
-  | grep -E "instances|Maximum resident|Elapsed \(wall"
+  | grep -E "instances|Maximum resident|Elapsed \(wall|User time|System time"
 rm -rf "$TMP"

@@ -83,7 +83,16 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
             ),
         );
     }
-    if !has_hangul(&inst.prompt_text()) {
+    let hangul = match &inst.input {
+        Input::Prompt(p) => has_hangul(p),
+        Input::Turns(t) => t.iter().any(|t| match &t.content {
+            Content::Text(s) => has_hangul(s),
+            Content::Parts(ps) => ps
+                .iter()
+                .any(|p| matches!(p, crate::instance::Part::Text(s) if has_hangul(s))),
+        }),
+    };
+    if !hangul {
         sink.warn(
             "prompt",
             "the prompt contains no Hangul; the AssurAI dataset is Korean",

@@ -250,40 +250,40 @@ fn too_long(line: u64, len: usize, max: usize) -> Problem {
 
 /// Parses one record's text; `line`/`col` locate its first byte.
 fn parse_record(text: &[u8], line: u64, col: u64) -> Raw {
-    let s = match std::str::from_utf8(text) {
-        Ok(s) => s,
-        Err(e) => {
-            let before = &text[..e.valid_up_to()];
-            let nl = before.iter().filter(|b| **b == b'\n').count() as u64;
-            let last = before
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(before.len() + col as usize, |p| before.len() - p);
-            let mut p = Problem::error(
-                Some(line + nl),
-                None,
-                "invalid UTF-8: the file must be UTF-8 encoded",
-            );
-            p.column = Some(last as u64);
-            return Raw::Bad(p);
-        }
+    // serde_json checks UTF-8 inside strings itself; a separate pass is only
+    // needed to explain a failure well.
+    let err = match serde_json::from_slice::<Value>(text) {
+        Ok(v) => return Raw::Value(line, v),
+        Err(e) => e,
     };
-    match serde_json::from_str::<Value>(s) {
-        Ok(v) => Raw::Value(line, v),
-        Err(e) => {
-            let el = e.line() as u64;
-            let ec = e.column() as u64;
-            let column = if el <= 1 { ec + col - 1 } else { ec };
-            let mut p = Problem::error(
-                Some(line + el.saturating_sub(1)),
-                None,
-                format!("JSON syntax error: {e}")
-                    .replace(&format!(" at line {} column {}", e.line(), e.column()), ""),
-            );
-            p.column = Some(column.max(1));
-            Raw::Bad(p)
-        }
+    if let Err(u) = std::str::from_utf8(text) {
+        let before = &text[..u.valid_up_to()];
+        let nl = before.iter().filter(|b| **b == b'\n').count() as u64;
+        let column = match before.iter().rposition(|b| *b == b'\n') {
+            Some(p) => before.len() - p,
+            None => before.len() + col as usize,
+        };
+        let mut p = Problem::error(
+            Some(line + nl),
+            None,
+            "invalid UTF-8: the file must be UTF-8 encoded",
+        );
+        p.column = Some(column as u64);
+        return Raw::Bad(p);
     }
+    let el = err.line() as u64;
+    let ec = err.column() as u64;
+    let column = if el <= 1 { ec + col - 1 } else { ec };
+    let mut p = Problem::error(
+        Some(line + el.saturating_sub(1)),
+        None,
+        format!("JSON syntax error: {err}").replace(
+            &format!(" at line {} column {}", err.line(), err.column()),
+            "",
+        ),
+    );
+    p.column = Some(column.max(1));
+    Raw::Bad(p)
 }
 
 struct LineSource<R> {
