@@ -89,7 +89,7 @@ fn validate_invalid_exits_1_with_every_error() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("duplicate_id.jsonl:line 3 (id `d-1`), field `id`: duplicate id"),
+        text.contains("duplicate_id.jsonl:3: error: id `d-1`, field `id`: duplicate id"),
         "{text}"
     );
 }

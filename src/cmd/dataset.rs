@@ -113,6 +113,23 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        || e.downcast_ref::<serde_json::Error>()
+            .and_then(|e| e.io_error_kind())
+            .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+}
+
 fn usage(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
@@ -190,10 +207,13 @@ fn stats(a: StatsArgs) -> anyhow::Result<ExitCode> {
             by_modality: d.modality_rows(),
             gaps,
         };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    let mut o = String::new();
+    use std::fmt::Write as _;
+    writeln!(
+        o,
         "{}: {} records, {} readable instances{}",
         ds.path().display(),
         report.instances,
@@ -203,8 +223,11 @@ fn stats(a: StatsArgs) -> anyhow::Result<ExitCode> {
         } else {
             format!(" ({} errors: run `assurai validate`)", report.errors.len())
         }
-    );
-    println!("\nRisk factors × modality (this dataset / paper Table 10)");
+    )?;
+    writeln!(
+        o,
+        "\nRisk factors × modality (this dataset / paper Table 10)"
+    )?;
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     let mut header = vec!["#".to_owned(), "risk factor".to_owned()];
@@ -231,24 +254,26 @@ fn stats(a: StatsArgs) -> anyhow::Result<ExitCode> {
         r.push(Cell::new(pct(row.total.paper_share)).set_alignment(CellAlignment::Right));
         t.add_row(r);
     }
-    println!("{t}");
+    writeln!(o, "{t}")?;
     for (title, rows) in [
         ("Prompt types (paper Table 4)", d.prompt_type_rows()),
         ("Categories (sums of Table 10)", d.category_rows()),
         ("Modalities (paper Table 3)", d.modality_rows()),
     ] {
-        println!("\n{title}");
-        println!("{}", share_table(&rows));
+        writeln!(o, "\n{title}")?;
+        writeln!(o, "{}", share_table(&rows))?;
     }
     if gaps.is_empty() {
-        println!("\nEvery Table 10 cell with paper instances is covered.");
+        writeln!(o, "\nEvery Table 10 cell with paper instances is covered.")?;
     } else {
-        println!(
+        writeln!(
+            o,
             "\n{} of 140 Table 10 cells have paper instances but none here; first: {}",
             gaps.len(),
             gaps.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
-        );
+        )?;
     }
+    emit(&o)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -300,12 +325,19 @@ fn sample(a: SampleArgs) -> anyhow::Result<ExitCode> {
         a.output.as_deref(),
         instances.iter().any(|i| i.media_refs().next().is_some()),
     );
-    let mut w = writer(a.output.as_deref())?;
-    for i in &instances {
-        serde_json::to_writer(&mut w, i)?;
-        w.write_all(b"\n")?;
+    let write = || -> anyhow::Result<()> {
+        let mut w = writer(a.output.as_deref())?;
+        for i in &instances {
+            serde_json::to_writer(&mut w, i)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+        Ok(())
+    };
+    match write() {
+        Err(e) if broken_pipe(&e) => return Ok(ExitCode::SUCCESS),
+        r => r?,
     }
-    w.flush()?;
     eprintln!("{} instances written", instances.len());
     Ok(ExitCode::SUCCESS)
 }
@@ -337,25 +369,34 @@ fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(e) => return Ok(usage(&e)),
     };
-    let mut w = writer(a.output.as_deref())?;
     let mut n = 0u64;
-    for r in ds.records()? {
-        let r = match r {
-            Ok(r) => r,
-            Err(e) => {
-                w.flush()?;
-                eprintln!("error: {e}");
-                return Ok(ExitCode::FAILURE);
+    let mut write = || -> anyhow::Result<ExitCode> {
+        let mut w = writer(a.output.as_deref())?;
+        for r in ds.records()? {
+            let r = match r {
+                Ok(r) => r,
+                Err(e) => {
+                    w.flush()?;
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            if shard.is_some_and(|s| !s.contains(&r.instance.id)) {
+                continue;
             }
-        };
-        if shard.is_some_and(|s| !s.contains(&r.instance.id)) {
-            continue;
+            serde_json::to_writer(&mut w, &inspect_sample(&r.instance))?;
+            w.write_all(b"\n")?;
+            n += 1;
         }
-        serde_json::to_writer(&mut w, &inspect_sample(&r.instance))?;
-        w.write_all(b"\n")?;
-        n += 1;
+        w.flush()?;
+        Ok(ExitCode::SUCCESS)
+    };
+    let code = match write() {
+        Err(e) if broken_pipe(&e) => return Ok(ExitCode::SUCCESS),
+        r => r?,
+    };
+    if code == ExitCode::SUCCESS {
+        eprintln!("{n} samples written");
     }
-    w.flush()?;
-    eprintln!("{n} samples written");
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

@@ -30,18 +30,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let report = ds.validate_with(Validator::new().max_problems(args.max_problems))?;
+    let mut o = String::new();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        o = serde_json::to_string_pretty(&report)?;
+        o.push('\n');
     } else {
-        let show = |kind: &str, p: &Problem| match p.line {
-            Some(_) => println!("{}:{p}: {kind}", ds.path().display()),
-            None => println!("{}: {kind}: {}", ds.path().display(), p.message),
-        };
-        for p in &report.errors {
-            show("error", p);
-        }
-        for p in &report.warnings {
-            show("warning", p);
+        let path = ds.path().display();
+        for (kind, p) in report
+            .errors
+            .iter()
+            .map(|p| ("error", p))
+            .chain(report.warnings.iter().map(|p| ("warning", p)))
+        {
+            o.push_str(&problem_line(&path.to_string(), kind, p));
         }
         let d = &report.distribution;
         let factors = RiskFactor::ALL
@@ -57,9 +58,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             .filter(|m| d.modality(**m) > 0)
             .map(|m| m.id())
             .collect();
-        println!(
-            "{}: {} — {} instances, {} errors, {} warnings; covers {factors}/35 risk factors, {types}/8 prompt types, modalities: {}",
-            ds.path().display(),
+        o.push_str(&format!(
+            "{path}: {} — {} instances, {} errors, {} warnings; covers {factors}/35 risk factors, {types}/8 prompt types, modalities: {}\n",
             if report.valid { "valid" } else { "INVALID" },
             report.instances,
             report.errors.len(),
@@ -69,11 +69,33 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             } else {
                 mods.join(", ")
             },
-        );
+        ));
     }
+    super::dataset::emit(&o)?;
     Ok(if report.valid {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `file:line:column: error: id `x`, field `f`: message` (compiler style).
+fn problem_line(path: &str, kind: &str, p: &Problem) -> String {
+    let mut s = path.to_owned();
+    if let Some(l) = p.line {
+        s.push_str(&format!(":{l}"));
+        if let Some(c) = p.column {
+            s.push_str(&format!(":{c}"));
+        }
+    }
+    s.push_str(&format!(": {kind}: "));
+    if let Some(id) = &p.id {
+        s.push_str(&format!("id `{id}`, "));
+    }
+    if let Some(f) = &p.field {
+        s.push_str(&format!("field `{f}`: "));
+    }
+    s.push_str(&p.message);
+    s.push('\n');
+    s
 }
