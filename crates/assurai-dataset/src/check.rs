@@ -127,7 +127,11 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
             if m.kind.modality() != inst.modality {
                 sink.warn(
                     format!("{f}.output.media"),
-                    format!("a {} output for a {} instance", m.kind.id(), inst.modality),
+                    format!(
+                        "the output media type `{}` differs from the instance modality `{}`",
+                        m.kind.id(),
+                        inst.modality
+                    ),
                 );
             }
         }
