@@ -79,7 +79,7 @@ impl Default for VideoLimits {
 pub struct FrameOptions {
     /// Which frames to sample (default: 32 uniform frames).
     pub sampling: Sampling,
-    /// How many frames to return, best first (default 1).
+    /// How many frames to return, best first (default 1, at most 256).
     pub count: usize,
     /// Two frames whose 16×16 luma thumbnails differ by less than this mean absolute difference
     /// (0–1) are near-duplicates and only the better one is kept (default 0.05).
@@ -207,8 +207,11 @@ fn check_options(options: &FrameOptions) -> Result<()> {
             format!("{max_duration}: expected a positive number of seconds"),
         ));
     }
-    if options.count == 0 {
-        return Err(MediaError::option("count", "0: expected at least 1"));
+    if options.count == 0 || options.count > 256 {
+        return Err(MediaError::option(
+            "count",
+            format!("{}: expected 1..=256", options.count),
+        ));
     }
     if !(0.0..=1.0).contains(&options.min_difference) {
         return Err(MediaError::option(
@@ -248,7 +251,8 @@ struct Candidate {
 /// JPEGs with their timestamps and quality figures.
 ///
 /// Frames are ranked by [`FrameQuality::score`] (see [`crate::quality`]). Memory stays bounded:
-/// only the best `max(8, 4 × count)` distinct frames are kept while the video streams through.
+/// only the best `max(8, 4 × count)` distinct frames are kept while the video streams through,
+/// fewer for very large frames so the pool stays under 256 MiB (never fewer than `count`).
 ///
 /// Errors: [`MediaError::MissingProgram`] without `ffmpeg`/`ffprobe`;
 /// [`MediaError::InvalidInput`] for files that are not videos; [`MediaError::LimitExceeded`]
@@ -335,8 +339,10 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
         .ok_or_else(|| MediaError::invalid(&input, "ffmpeg produced no output pipe"))?;
 
     let (w, h) = (info.width as usize, info.height as usize);
-    let pool_size = (4 * options.count).max(8);
-    let mut pool: Vec<Candidate> = Vec::with_capacity(pool_size + 1);
+    const POOL_BUDGET_BYTES: usize = 256 << 20;
+    let by_budget = POOL_BUDGET_BYTES / (w * h * 3).max(1);
+    let pool_size = (4 * options.count).max(8).min(by_budget).max(options.count);
+    let mut pool: Vec<Candidate> = Vec::with_capacity(pool_size.min(64) + 1);
     let mut buf = vec![0u8; w * h * 3];
     let mut y = Vec::with_capacity(w * h);
     let (mut considered, mut black, mut white, mut flat) = (0usize, 0usize, 0usize, 0usize);

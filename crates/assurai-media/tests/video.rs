@@ -324,6 +324,14 @@ fn invalid_options_are_rejected() {
             "{sampling:?}"
         );
     }
+    for count in [0, 257, usize::MAX] {
+        let mut options = FrameOptions::default();
+        options.count = count;
+        assert!(matches!(
+            select_frames(&path, &options),
+            Err(MediaError::InvalidOption { .. })
+        ));
+    }
     let mut options = FrameOptions::default();
     options.count = 0;
     assert!(matches!(
