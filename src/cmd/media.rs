@@ -115,6 +115,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Prints a line to stdout; a closed pipe (`assurai media ... | head`) is not an error.
+fn say(line: std::fmt::Arguments<'_>) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    match writeln!(std::io::stdout().lock(), "{line}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
@@ -145,9 +154,9 @@ fn image(args: ImageArgs) -> anyhow::Result<ExitCode> {
             source_height: prepared.source_height(),
             bytes: prepared.jpeg().len(),
         };
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        say(format_args!("{}", serde_json::to_string_pretty(&json)?))?;
     } else {
-        println!(
+        say(format_args!(
             "wrote {} ({}x{}, {} bytes) from {}x{}",
             args.out.display(),
             prepared.width(),
@@ -155,7 +164,7 @@ fn image(args: ImageArgs) -> anyhow::Result<ExitCode> {
             prepared.jpeg().len(),
             prepared.source_width(),
             prepared.source_height()
-        );
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -257,15 +266,15 @@ fn frame(args: FrameArgs) -> anyhow::Result<ExitCode> {
             duration_s: selection.video.duration_s,
             frames,
         };
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        say(format_args!("{}", serde_json::to_string_pretty(&json)?))?;
     } else {
         for f in &frames {
-            println!(
+            say(format_args!(
                 "wrote {}: frame at {:.3} s (sharpness {:.1}, entropy {:.2} bits, score {:.3})",
                 f.out, f.timestamp_s, f.sharpness, f.entropy, f.score
-            );
+            ))?;
         }
-        println!(
+        say(format_args!(
             "{} frames considered ({} black, {} white, {} flat rejected){}",
             selection.frames_considered,
             selection.rejected_black,
@@ -276,7 +285,7 @@ fn frame(args: FrameArgs) -> anyhow::Result<ExitCode> {
             } else {
                 ""
             }
-        );
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -310,9 +319,9 @@ fn audio(args: AudioArgs) -> anyhow::Result<ExitCode> {
             peak_dbfs: finite(audio.peak_dbfs),
             rms_dbfs: finite(audio.rms_dbfs),
         };
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        say(format_args!("{}", serde_json::to_string_pretty(&json)?))?;
     } else {
-        println!(
+        say(format_args!(
             "wrote {}: {} Hz mono 16-bit, {:.3} s{}",
             args.out.display(),
             audio.sample_rate,
@@ -322,7 +331,7 @@ fn audio(args: AudioArgs) -> anyhow::Result<ExitCode> {
             } else {
                 ""
             }
-        );
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
