@@ -193,27 +193,91 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
+    /// Bytes of the record last returned by `next_raw` (an estimate of the
+    /// memory its parsed form holds).
+    fn last_record_bytes(&self) -> usize {
+        match &self.source {
+            Source::Lines(s) => s.buf.len(),
+            Source::Array(s) => s.buf.len(),
+            Source::Csv(s) => s.record.as_slice().len(),
+        }
+    }
+
     /// The next record with every problem found while reading it.
     pub(crate) fn next_checked(&mut self) -> Option<Checked> {
-        match self.next_raw()? {
-            Raw::Bad(p) => Some(Checked {
-                line: p.line.unwrap_or(0),
-                instance: None,
-                problems: vec![p],
-            }),
-            Raw::Value(line, value) => {
-                let value = match &self.mapping {
-                    Some(m) => m.apply(value, line),
-                    None => value,
-                };
-                let mut problems = Vec::new();
-                let mut sink = Sink::new(line, &mut problems);
-                let instance = instance_from_value(value, &mut sink);
-                Some(Checked {
-                    line,
-                    instance,
-                    problems,
-                })
+        let raw = self.next_raw()?;
+        Some(check_raw(raw, self.mapping.as_ref()))
+    }
+
+    /// Calls `f` with every checked record, parsing JSON on a second thread
+    /// while `f` runs (records travel in batches of at most 256 records or
+    /// 1 MiB of input, two batches queued, so memory stays bounded).
+    pub(crate) fn for_each_checked_pipelined(self, mut f: impl FnMut(Checked))
+    where
+        R: Send,
+    {
+        let Reader {
+            source,
+            mapping,
+            limits,
+        } = self;
+        let mut raw_reader = Reader {
+            source,
+            mapping: None,
+            limits,
+        };
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Raw>>(2);
+            scope.spawn(move || {
+                loop {
+                    let mut batch = Vec::with_capacity(256);
+                    let mut bytes = 0usize;
+                    let mut done = false;
+                    while batch.len() < 256 && bytes < (1 << 20) {
+                        match raw_reader.next_raw() {
+                            Some(r) => {
+                                bytes += raw_reader.last_record_bytes().max(1);
+                                batch.push(r);
+                            }
+                            None => {
+                                done = true;
+                                break;
+                            }
+                        }
+                    }
+                    if (!batch.is_empty() && tx.send(batch).is_err()) || done {
+                        return;
+                    }
+                }
+            });
+            for batch in rx {
+                for raw in batch {
+                    f(check_raw(raw, mapping.as_ref()));
+                }
+            }
+        });
+    }
+}
+
+fn check_raw(raw: Raw, mapping: Option<&FieldMap>) -> Checked {
+    match raw {
+        Raw::Bad(p) => Checked {
+            line: p.line.unwrap_or(0),
+            instance: None,
+            problems: vec![p],
+        },
+        Raw::Value(line, value) => {
+            let value = match mapping {
+                Some(m) => m.apply(value, line),
+                None => value,
+            };
+            let mut problems = Vec::new();
+            let mut sink = Sink::new(line, &mut problems);
+            let instance = instance_from_value(value, &mut sink);
+            Checked {
+                line,
+                instance,
+                problems,
             }
         }
     }

@@ -129,6 +129,13 @@ impl Validator {
         self.finish()
     }
 
+    /// Like [`Validator::validate`], but parses JSON on a second thread
+    /// while this one checks (same report, bounded memory).
+    pub fn validate_pipelined<R: BufRead + Send>(mut self, reader: Reader<R>) -> Report {
+        reader.for_each_checked_pipelined(|c| self.push(c));
+        self.finish()
+    }
+
     fn push(&mut self, c: Checked) {
         self.instances += 1;
         let Checked {

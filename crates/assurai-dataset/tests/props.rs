@@ -24,6 +24,9 @@ fn read_all(bytes: &[u8], format: Format) {
     }
     let report = Validator::new().validate(Reader::with_options(bytes, format, None, limits));
     assert!(!report.valid || report.instances > 0);
+    let piped =
+        Validator::new().validate_pipelined(Reader::with_options(bytes, format, None, limits));
+    assert_eq!(piped, report);
     for p in report.errors.iter().chain(&report.warnings) {
         let _ = p.to_string();
     }
@@ -99,6 +102,23 @@ fn instance() -> impl Strategy<Value = Instance> {
                 .collect();
             i
         })
+}
+
+#[test]
+fn pipelined_validation_matches_over_many_batches() {
+    let mut data = String::new();
+    for i in 0..3000 {
+        match i % 7 {
+            0 => data.push_str("{\"id\": \"broken\n"),
+            1 => data.push_str(&format!("{{\"id\": \"d{}\", \"risk_factor\": 21, \"prompt_type\": 2, \"prompt\": \"질문\"}}\n", i % 50)),
+            _ => data.push_str(&format!("{{\"id\": \"i{i}\", \"risk_factor\": {}, \"prompt_type\": 2, \"prompt\": \"질문 {i}\"}}\n", i % 35 + 1)),
+        }
+    }
+    let a = Validator::new().validate(Reader::new(data.as_bytes(), Format::JsonLines));
+    let b = Validator::new().validate_pipelined(Reader::new(data.as_bytes(), Format::JsonLines));
+    assert_eq!(a, b);
+    assert!(a.errors.len() > 400);
+    assert_eq!(a.instances, 3000);
 }
 
 proptest! {
