@@ -31,8 +31,8 @@ mod inspect;
 mod manifest;
 mod record;
 mod report;
-pub mod run;
 mod store;
+mod taxo;
 
 pub use error::{EvalError, Result};
 pub use inspect::{INSPECT_SCORER, InspectOptions, export_inspect_logs};

@@ -104,9 +104,13 @@ struct RowView<'a> {
     epoch: u32,
     status: Status,
     score: Option<u8>,
+    #[serde(deserialize_with = "crate::taxo::de")]
     risk_factor: RiskFactor,
+    #[serde(deserialize_with = "crate::taxo::de")]
     category: RiskCategory,
+    #[serde(deserialize_with = "crate::taxo::de")]
     prompt_type: PromptType,
+    #[serde(deserialize_with = "crate::taxo::de")]
     modality: Modality,
     #[serde(default, borrow)]
     prompt: Option<Cow<'a, str>>,
@@ -270,6 +274,34 @@ impl RunIndex {
     }
 }
 
+/// Refuses to merge two run directories that hold the same model under
+/// configurations differing beyond the shard and the dataset's path (the
+/// dataset's hash must agree).
+fn check_same_config(dirs: &[&Path], runs: &[(Option<Manifest>, Vec<String>)]) -> Result<()> {
+    for (i, (a, models_a)) in runs.iter().enumerate() {
+        for (j, (b, models_b)) in runs.iter().enumerate().skip(i + 1) {
+            let (Some(a), Some(b)) = (a, b) else { continue };
+            let Some(model) = models_a.iter().find(|m| models_b.contains(m)) else {
+                continue;
+            };
+            let differing: Vec<String> = a
+                .differing_keys(b)
+                .into_iter()
+                .filter(|k| k != "shard" && k != "dataset")
+                .collect();
+            if !differing.is_empty() {
+                return Err(EvalError::MergeMismatch {
+                    model: model.clone(),
+                    first: dirs[i].to_path_buf(),
+                    second: dirs[j].to_path_buf(),
+                    differing: differing.join(", "),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Pass 1: reads only each line's key.
 pub(crate) fn index_runs(dirs: &[&Path]) -> Result<RunIndex> {
     if dirs.is_empty() {
@@ -284,8 +316,10 @@ pub(crate) fn index_runs(dirs: &[&Path]) -> Result<RunIndex> {
     let mut model_order: Vec<String> = Vec::new();
     let mut runs = Vec::with_capacity(dirs.len());
     let mut superseded_lines: Vec<u128> = Vec::new();
+    let mut run_models: Vec<(Option<Manifest>, Vec<String>)> = Vec::with_capacity(dirs.len());
     for (run, (dir, path)) in dirs.iter().zip(&paths).enumerate() {
         let manifest = Manifest::read(dir)?;
+        let mut models_here: Vec<String> = Vec::new();
         let mut lines = Lines::open(path)?;
         let mut superseded = 0;
         let (mut n_lines, mut torn) = (0u64, 0u64);
@@ -302,6 +336,9 @@ pub(crate) fn index_runs(dirs: &[&Path]) -> Result<RunIndex> {
             n_lines += 1;
             if !model_order.iter().any(|m| m == key.model.as_ref()) {
                 model_order.push(key.model.clone().into_owned());
+            }
+            if !models_here.iter().any(|m| m == key.model.as_ref()) {
+                models_here.push(key.model.clone().into_owned());
             }
             let fp = key_fp(&key.instance_id, &key.model, key.epoch);
             if let Some((prev_run, _)) = latest.insert(fp, (run_idx, line_no)) {
@@ -327,7 +364,9 @@ pub(crate) fn index_runs(dirs: &[&Path]) -> Result<RunIndex> {
             dataset_sha256: manifest.as_ref().and_then(|m| m.dataset_sha256.clone()),
             tool_version: manifest.as_ref().map(|m| m.tool_version.clone()),
         });
+        run_models.push((manifest, models_here));
     }
+    check_same_config(dirs, &run_models)?;
     // Keep only the keys that occur more than once: pass 2 needs nothing else.
     let dup_latest: HashMap<u128, (u32, u64)> = if superseded_lines.is_empty() {
         HashMap::new()
