@@ -45,3 +45,8 @@ pub use quality::{FrameDefect, FrameFilter, FrameQuality, measure_frame};
 pub use video::{
     FrameOptions, FrameSelection, Sampling, SelectedFrame, VideoLimits, probe_video, select_frames,
 };
+
+/// The README's examples, compiled as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
