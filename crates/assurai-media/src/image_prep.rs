@@ -70,6 +70,7 @@ impl Default for ImageOptions {
 /// Steps: check limits from the header, decode, apply the EXIF orientation, convert to 8-bit
 /// RGB (alpha composited on white, CMYK and greyscale converted), resize with Lanczos3 so the
 /// longer side is at most [`ImageOptions::max_side`], encode JPEG at [`ImageOptions::quality`].
+/// Embedded ICC profiles and colour-space tags are not applied: pixels are taken as sRGB.
 ///
 /// ```
 /// # fn main() -> Result<(), assurai_media::MediaError> {
