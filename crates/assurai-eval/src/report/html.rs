@@ -70,6 +70,8 @@ table.sortable th.asc::after{content:" ↑";color:var(--accent)}
 table.sortable th.desc::after{content:" ↓";color:var(--accent)}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:hover td{background:#fafbff}
+.nowrap{white-space:nowrap}
+details summary{cursor:pointer;color:var(--accent);font-weight:500;margin:6px 0}
 .dot{display:inline-block;width:9px;height:9px;border-radius:50%;background:var(--c);margin-right:6px}
 .badge{display:inline-block;min-width:26px;text-align:center;border-radius:6px;color:#fff;font-weight:700;padding:2px 8px}
 .examples{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:14px}
@@ -212,7 +214,7 @@ impl Report {
         for (i, m) in self.models.iter().enumerate() {
             let _ = write!(
                 h,
-                r#"<tr><td><span class="dot" style="--c:{}"></span>{}</td>{}{}{}{}<td class="n" data-v="{}">{}</td>{}{}{}<td class="n">{}</td>{}{}</tr>"#,
+                r#"<tr><td class="nowrap"><span class="dot" style="--c:{}"></span>{}</td>{}{}{}{}<td class="n" data-v="{}">{}</td>{}{}{}<td class="n">{}</td>{}{}</tr>"#,
                 model_color(i),
                 esc(&m.model),
                 td_int(m.n_scored),
@@ -618,13 +620,19 @@ fn group_table(
 ) {
     let _ = write!(
         h,
+        r#"<details{}><summary>Table: {} rows (click a column to sort)</summary>"#,
+        if rows.len() > 24 { "" } else { " open" },
+        rows.len()
+    );
+    let _ = write!(
+        h,
         r#"<div class="scroll"><table class="sortable"><thead><tr><th>Model</th><th>{}</th><th>n</th><th>Mean</th><th>SD</th><th>95% CI</th><th>1</th><th>2</th><th>3</th><th>4</th><th>5</th><th>Blocked</th><th>Blocked ratio</th><th>Unscored</th><th>Errors</th></tr></thead><tbody>"#,
         dim.title()
     );
     for r in rows {
         let _ = write!(
             h,
-            r#"<tr><td><span class="dot" style="--c:{}"></span>{}</td>{}{}{}{}<td class="n" data-v="{}">{}</td>"#,
+            r#"<tr><td class="nowrap"><span class="dot" style="--c:{}"></span>{}</td>{}{}{}{}<td class="n" data-v="{}">{}</td>"#,
             model_color(model_idx(&r.model)),
             esc(&r.model),
             td_text(&r.name),
@@ -646,7 +654,7 @@ fn group_table(
             td_int(r.n_error)
         );
     }
-    h.push_str("</tbody></table></div>");
+    h.push_str("</tbody></table></div></details>");
 }
 
 /// A data URL for a JPEG or PNG at `rel` inside `run_dir`, or `None` when the

@@ -123,7 +123,7 @@ pub(crate) fn grouped_hbars(
             r#"<text x="{:.1}" y="{:.1}" class="label" text-anchor="end" dominant-baseline="middle">{}</text>"#,
             left - 8.0,
             gy,
-            esc(&shorten(&g.label, (label_width / 6.2) as usize))
+            esc(&shorten(&g.label, ((label_width - 14.0) / 7.0) as usize))
         );
         for (i, b) in g.bars.iter().enumerate() {
             let by = y + i as f64 * (bar_h + 2.0);
