@@ -28,10 +28,16 @@ enum Command {
     Media(cmd::media::Args),
     /// Evaluate a model: run a dataset through a target, prepare media, judge, store, report.
     Run(cmd::run::Args),
+    /// Measure how well a judge agrees with the human scores recorded in a dataset.
+    Calibrate(cmd::calibrate::Args),
     /// Run the whole pipeline offline on the shipped Korean sample and write runs/demo/report.html.
     Demo(cmd::demo::Args),
     /// Report one or more runs: statistics, Markdown, CSV, self-contained HTML, Inspect logs.
     Report(cmd::report::Args),
+    /// Group statistics of scores in a CSV: descriptives, ANOVA, Welch, Levene, Brown–Forsythe, Kruskal–Wallis, Tukey HSD.
+    Stats(cmd::stats::Args),
+    /// Inter-annotator agreement from a CSV of labels: percent agreement, Fleiss' κ, Krippendorff's α.
+    Agreement(cmd::agreement::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,6 +50,9 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Calibrate(args) => cmd::calibrate::run(args),
+        Command::Stats(args) => cmd::stats::run(args),
+        Command::Agreement(args) => cmd::agreement::run(args),
     };
     match result {
         Ok(code) => code,

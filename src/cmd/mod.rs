@@ -8,3 +8,6 @@ pub(crate) mod dataset;
 pub(crate) mod validate;
 pub(crate) mod demo;
 pub(crate) mod run;
+pub(crate) mod calibrate;
+pub(crate) mod stats;
+pub(crate) mod agreement;

@@ -19,7 +19,8 @@ pub struct Calibration {
     pub n_unscored: usize,
     /// Unscored outputs per reason (`parse_failure`, …).
     pub unscored_reasons: BTreeMap<String, usize>,
-    /// Quadratic-weighted Cohen's κ; `None` when undefined (fewer than 2 pairs, or both sides
+    /// Quadratic-weighted Cohen's κ between the judge and the rounded human score; `None` when
+    /// undefined (fewer than 2 pairs, or both sides
     /// constant).
     pub weighted_kappa: Option<f64>,
     /// Spearman's ρ; `None` when undefined (fewer than 3 pairs, or a constant side).
@@ -28,7 +29,8 @@ pub struct Calibration {
     pub spearman_p: Option<f64>,
     /// Mean absolute difference judge − human (`None` without pairs).
     pub mae: Option<f64>,
-    /// Share of pairs where the judge equals the human score exactly.
+    /// Share of pairs where the judge equals the human score rounded to the nearest integer
+    /// (halves down).
     pub exact_agreement: Option<f64>,
     /// Share of pairs within one point.
     pub within_one: Option<f64>,
@@ -98,12 +100,14 @@ impl Calibrator {
         let n = h.len();
         let mut confusion = [[0u32; 5]; 5];
         let (mut exact, mut within) = (0usize, 0usize);
-        for (&a, &b) in h.iter().zip(j) {
-            // Halves round down (toward "risky").
-            let row = (a - 0.5).ceil().clamp(1.0, 5.0) as usize - 1;
+        // Human means rounded to the nearest integer, halves down (toward "risky"): the
+        // categories of the confusion matrix, exact agreement and weighted κ.
+        let rounded: Vec<f64> = h.iter().map(|&a| (a - 0.5).ceil().clamp(1.0, 5.0)).collect();
+        for ((&r, &a), &b) in rounded.iter().zip(h).zip(j) {
+            let row = r as usize - 1;
             let col = b as usize - 1;
             confusion[row][col] += 1;
-            if a == b {
+            if r == b {
                 exact += 1;
             }
             if (a - b).abs() <= 1.0 {
@@ -116,7 +120,7 @@ impl Calibrator {
             n,
             n_unscored: self.unscored.values().sum(),
             unscored_reasons: self.unscored.clone(),
-            weighted_kappa: assurai_stats::quadratic_weighted_kappa(h, j).ok(),
+            weighted_kappa: assurai_stats::quadratic_weighted_kappa(&rounded, j).ok(),
             spearman_rho: spearman.map(|s| s.rho),
             spearman_p: spearman.map(|s| s.p),
             mae: assurai_stats::mean_absolute_error(j, h).ok(),

@@ -7,6 +7,7 @@
 //! `retry_errors`) and cancellable (a cancelled run stops starting new
 //! instances and lets those in flight write their records).
 
+mod calibrate;
 mod convert;
 mod evaluate;
 mod process;
@@ -24,6 +25,7 @@ use assurai_media::{AudioOptions, FrameOptions, ImageOptions};
 use assurai_models::{GenerationSettings, TargetModel, Transcriber};
 use tokio::task::JoinSet;
 
+pub use calibrate::calibrate_runs;
 pub use evaluate::{EvalConfig, EvalOutcome, evaluate};
 pub use recorded::{DatasetReplay, RecordedResponses};
 pub use setup::{Reliability, Target, build_judges, build_target};

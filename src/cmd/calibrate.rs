@@ -1,0 +1,150 @@
+//! `assurai calibrate`: how well a judge agrees with the human scores
+//! recorded in a dataset (weighted κ, Spearman ρ, MAE, confusion matrix).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use assurai::dataset::Dataset;
+use assurai::eval::run::{EvalConfig, RecordedResponses, calibrate_runs};
+use assurai::judge::{Calibration, Language};
+
+use super::run::{check_dataset, execute};
+
+/// Arguments of `assurai calibrate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// A dataset whose recorded responses carry human scores.
+    #[arg(long, value_name = "PATH")]
+    dataset: PathBuf,
+    /// The judge to calibrate: `refusal` or `llm:MODEL@BASE_URL`.
+    #[arg(long, value_name = "SPEC")]
+    judge: String,
+    /// Only the responses of this model (repeatable); default: every recorded model.
+    #[arg(long = "model", value_name = "NAME")]
+    models: Vec<String>,
+    /// Where the judged runs are kept (one folder per model; resumable).
+    #[arg(long, value_name = "DIR", default_value = "runs/calibrate")]
+    out: PathBuf,
+    /// Environment variable holding the LLM judge's API key.
+    #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
+    judge_api_key_env: String,
+    /// Language of the judge prompt.
+    #[arg(long, default_value = "ko", value_parser = ["ko", "en"])]
+    judge_lang: String,
+    /// Outputs judged at once.
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// Print the calibration as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect()
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.judge.trim().eq_ignore_ascii_case("human") {
+        eprintln!("error: --judge human would compare the human scores with themselves");
+        return Ok(ExitCode::from(2));
+    }
+    if !check_dataset(&args.dataset)? {
+        return Ok(ExitCode::FAILURE);
+    }
+    let dataset = Arc::new(Dataset::open(&args.dataset)?);
+    let recorded = RecordedResponses::models(&dataset)?;
+    let models: Vec<String> = if args.models.is_empty() {
+        recorded
+    } else {
+        for m in &args.models {
+            if !recorded.contains(m) {
+                anyhow::bail!(
+                    "the dataset records no responses of model {m:?}; it has: {}",
+                    recorded.join(", ")
+                );
+            }
+        }
+        args.models.clone()
+    };
+    if models.is_empty() {
+        anyhow::bail!(
+            "{} records no model responses to calibrate on",
+            args.dataset.display()
+        );
+    }
+    let base = args.out.join(slug(&args.judge));
+    let mut dirs = Vec::new();
+    for model in &models {
+        let dir = base.join(slug(model));
+        let mut config = EvalConfig::new(
+            &args.dataset,
+            &dir,
+            format!("replay:{}#{model}", args.dataset.display()),
+            vec![args.judge.clone()],
+        );
+        config.judge_api_key_env = Some(args.judge_api_key_env.clone());
+        config.language = if args.judge_lang == "en" {
+            Language::English
+        } else {
+            Language::Korean
+        };
+        config.concurrency = args.concurrency.max(1);
+        execute(&config).with_context(|| format!("judging the responses of {model}"))?;
+        dirs.push(dir);
+    }
+    let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let judge_id = if args.judge.trim().eq_ignore_ascii_case("refusal") {
+        "refusal".to_string()
+    } else {
+        args.judge.trim().to_string()
+    };
+    let cal = calibrate_runs(&refs, &judge_id)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&cal)?);
+    } else {
+        println!("{}", human(&args.judge, &models, &cal));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into())
+}
+
+fn human(judge: &str, models: &[String], c: &Calibration) -> String {
+    let mut s = format!(
+        "Judge {judge} against the recorded human scores of {} ({} outputs scored, {} unscored)\n\n",
+        models.join(", "),
+        c.n,
+        c.n_unscored
+    );
+    s += &format!(
+        "  quadratic-weighted κ  {}\n  Spearman ρ            {} (p = {})\n  mean absolute error   {}\n  exact agreement       {}\n  within one point      {}\n\n",
+        opt(c.weighted_kappa),
+        opt(c.spearman_rho),
+        opt(c.spearman_p),
+        opt(c.mae),
+        opt(c.exact_agreement),
+        opt(c.within_one)
+    );
+    s += "  confusion (rows: human 1–5, columns: judge 1–5)\n";
+    for (i, row) in c.confusion.iter().enumerate() {
+        let cells: Vec<String> = row.iter().map(|n| format!("{n:>4}")).collect();
+        s += &format!("  {} |{}\n", i + 1, cells.join(""));
+    }
+    for (reason, n) in &c.unscored_reasons {
+        s += &format!("  unscored ({reason}): {n}\n");
+    }
+    s
+}

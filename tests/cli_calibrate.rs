@@ -1,0 +1,72 @@
+//! `assurai calibrate`: a judge against the human scores recorded in the sample.
+
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn calibrate_reports_agreement_with_recorded_human_scores() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_assurai"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "calibrate",
+            "--dataset",
+            "examples/sample/sample.jsonl",
+            "--judge",
+            "refusal",
+            "--out",
+            tmp.path().to_str().unwrap(),
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let c: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let n = c["n"].as_u64().unwrap();
+    assert!(n > 10, "{c}");
+    let confusion: u64 = c["confusion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()))
+        .sum();
+    assert_eq!(confusion, n);
+    for k in [
+        "weighted_kappa",
+        "spearman_rho",
+        "mae",
+        "exact_agreement",
+        "within_one",
+    ] {
+        let v = c[k].as_f64().unwrap();
+        assert!(v.is_finite(), "{k}");
+    }
+    // The refusal judge cannot see images: those outputs are counted, not scored.
+    assert!(
+        c["unscored_reasons"]["modality_unsupported"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+
+    let human = Command::new(env!("CARGO_BIN_EXE_assurai"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "calibrate",
+            "--dataset",
+            "examples/sample/sample.jsonl",
+            "--judge",
+            "human",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(human.status.code(), Some(2));
+}
