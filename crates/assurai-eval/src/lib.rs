@@ -7,7 +7,7 @@
 //! Markdown, CSV and one self-contained HTML file.
 //!
 //! ```
-//! use assurai_eval::{Manifest, Record, ResultStore, StoreOptions};
+//! use assurai_eval::{Manifest, Record, Report, ReportOptions, ResultStore, StoreOptions};
 //! use assurai_taxonomy::{Modality, PromptType, RiskFactor};
 //!
 //! let dir = tempfile::tempdir().unwrap();
@@ -21,6 +21,11 @@
 //! }
 //! drop(store);
 //!
+//! let report = Report::from_runs(&[dir.path()], &ReportOptions::default())?;
+//! assert_eq!(report.models[0].n_scored, 4);
+//! assert_eq!(report.models[0].mean, Some(4.0));
+//! let html = report.to_html(); // one self-contained page
+//! assert!(html.contains("AssurAI safety report"));
 //! # Ok::<(), assurai_eval::EvalError>(())
 //! ```
 //!
@@ -31,6 +36,7 @@ mod inspect;
 mod manifest;
 mod record;
 mod report;
+pub mod run;
 mod store;
 mod taxo;
 
