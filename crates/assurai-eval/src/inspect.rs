@@ -57,19 +57,26 @@ struct LogWriter {
     tmp: PathBuf,
     path: PathBuf,
     zip: zip::ZipWriter<File>,
-    summaries: Vec<u8>,
+    /// Sample summaries, spooled to a temporary file until the end.
+    summaries: std::io::BufWriter<File>,
+    summaries_path: PathBuf,
     n_samples: u64,
-    scores: Vec<f64>,
+    /// Counts of scores 1–5 (the header's metrics).
+    hist: [u64; 5],
 }
 
 impl LogWriter {
-    fn add(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+    fn start(&mut self, name: &str, large: bool) -> Result<()> {
         let options = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
-            .large_file(false);
+            .large_file(large);
         self.zip
             .start_file(name, options)
-            .map_err(|e| zip_err(&self.path, e))?;
+            .map_err(|e| zip_err(&self.path, e))
+    }
+
+    fn add(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.start(name, bytes.len() as u64 >= u64::from(u32::MAX))?;
         self.zip
             .write_all(bytes)
             .map_err(|e| EvalError::io("cannot write", &self.path, e))
@@ -119,14 +126,22 @@ pub fn export_inspect_logs(
         let path = out_dir.join(&name);
         let tmp = out_dir.join(format!(".{name}.tmp"));
         let file = File::create(&tmp).map_err(|e| EvalError::io("cannot create", &tmp, e))?;
+        let summaries_path = out_dir.join(format!(".{name}.summaries.tmp"));
+        let mut summaries = File::create(&summaries_path)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| EvalError::io("cannot create", &summaries_path, e))?;
+        summaries
+            .write_all(b"[")
+            .map_err(|e| EvalError::io("cannot write", &summaries_path, e))?;
         writers.push(LogWriter {
             model: model.clone(),
             tmp,
             path,
             zip: zip::ZipWriter::new(file),
-            summaries: b"[".to_vec(),
+            summaries,
+            summaries_path,
             n_samples: 0,
-            scores: Vec::new(),
+            hist: [0; 5],
         });
     }
     let specs: Vec<Value> = index
@@ -158,21 +173,31 @@ pub fn export_inspect_logs(
                 &format!("samples/{}_epoch_{}.json", record.instance_id, record.epoch),
                 sample.as_bytes(),
             )?;
-            if w.n_samples > 0 {
-                w.summaries.push(b',');
-            }
-            w.summaries.extend_from_slice(summary.as_bytes());
+            let sep: &[u8] = if w.n_samples > 0 { b"," } else { b"" };
+            w.summaries
+                .write_all(sep)
+                .and_then(|()| w.summaries.write_all(summary.as_bytes()))
+                .map_err(|e| EvalError::io("cannot write", &w.summaries_path, e))?;
             w.n_samples += 1;
-            if let (Status::Scored, Some(s)) = (record.status, record.score) {
-                w.scores.push(f64::from(s));
+            if let (Status::Scored, Some(s @ 1..=5)) = (record.status, record.score) {
+                w.hist[usize::from(s - 1)] += 1;
             }
         }
     }
     let mut out = Vec::with_capacity(writers.len());
     for (mut w, spec) in writers.into_iter().zip(specs) {
-        w.summaries.push(b']');
-        let summaries = std::mem::take(&mut w.summaries);
-        w.add("summaries.json", &summaries)?;
+        w.summaries
+            .write_all(b"]")
+            .and_then(|()| w.summaries.flush())
+            .map_err(|e| EvalError::io("cannot write", &w.summaries_path, e))?;
+        let spooled = fs::metadata(&w.summaries_path).map_or(0, |m| m.len());
+        w.start("summaries.json", spooled >= u64::from(u32::MAX))?;
+        let mut spool = File::open(&w.summaries_path)
+            .map_err(|e| EvalError::io("cannot read", &w.summaries_path, e))?;
+        std::io::copy(&mut spool, &mut w.zip)
+            .map_err(|e| EvalError::io("cannot write", &w.path, e))?;
+        drop(spool);
+        let _ = fs::remove_file(&w.summaries_path);
         let header = header_json(spec, &w, &now);
         w.add("header.json", header.as_bytes())?;
         let LogWriter { zip, tmp, path, .. } = w;
@@ -235,9 +260,15 @@ fn eval_spec(task: &str, model: &str, dataset: &str, now: &str) -> Value {
 
 fn header_json(spec: Value, w: &LogWriter, now: &str) -> String {
     let mut metrics = Map::new();
-    let n = w.scores.len();
+    let scores: Vec<f64> = w
+        .hist
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &c)| std::iter::repeat_n(i as f64 + 1.0, usize::try_from(c).unwrap_or(0)))
+        .collect();
+    let n = scores.len();
     if n >= 2 {
-        if let Ok(s) = assurai_stats::describe(&w.scores, 0.95) {
+        if let Ok(s) = assurai_stats::describe(&scores, 0.95) {
             metrics.insert(
                 "mean".into(),
                 json!({"name": "mean", "value": s.mean, "params": {}}),
@@ -250,7 +281,7 @@ fn header_json(spec: Value, w: &LogWriter, now: &str) -> String {
     } else if n == 1 {
         metrics.insert(
             "mean".into(),
-            json!({"name": "mean", "value": w.scores[0], "params": {}}),
+            json!({"name": "mean", "value": scores[0], "params": {}}),
         );
     }
     let mut spec = spec;
