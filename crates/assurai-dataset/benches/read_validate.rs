@@ -1,5 +1,7 @@
 //! Reads and validates 1,000,000 generated instances (JSON Lines), against
-//! the reference of only parsing the same lines with `serde_json::Value`.
+//! the reference of only parsing the same lines with `serde_json::Value`;
+//! `read_and_validate` is `Dataset::validate`; `read_and_validate_pipelined`
+//! the same checks with JSON parsing on a second thread.
 //!
 //! ```sh
 //! cargo bench -p assurai-dataset --bench read_validate
@@ -76,6 +78,16 @@ fn bench(c: &mut Criterion) {
             let ds = Dataset::open(&path).unwrap();
             let n = ds.records().unwrap().filter(Result::is_ok).count();
             assert_eq!(n, N);
+        });
+    });
+    g.bench_function("read_and_validate_pipelined", |b| {
+        b.iter(|| {
+            let ds = Dataset::open(&path).unwrap();
+            let report = Validator::new()
+                .with_media_dir(ds.dir())
+                .validate_pipelined(ds.records().unwrap());
+            assert!(report.valid, "{:?}", report.errors.first());
+            assert_eq!(report.instances, N as u64);
         });
     });
     g.bench_function("read_and_validate", |b| {

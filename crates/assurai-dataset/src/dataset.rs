@@ -119,9 +119,8 @@ impl Dataset {
         }))
     }
 
-    /// Validates the whole file, media included, parsing on a second thread.
-    /// `Err` only when the file cannot be opened; problems in the data are
-    /// in the [`Report`].
+    /// Validates the whole file, media included. `Err` only when the file
+    /// cannot be opened; problems in the data are in the [`Report`].
     pub fn validate(&self) -> Result<Report, DatasetError> {
         self.validate_with(Validator::new())
     }

@@ -130,7 +130,9 @@ impl Validator {
     }
 
     /// Like [`Validator::validate`], but parses JSON on a second thread
-    /// while this one checks (same report, bounded memory).
+    /// while this one checks (same report, bounded memory). Worth it only
+    /// with a free core: on a saturated 2-core machine it measured no faster
+    /// (see `docs/benchmarks.md`).
     pub fn validate_pipelined<R: BufRead + Send>(mut self, reader: Reader<R>) -> Report {
         reader.for_each_checked_pipelined(|c| self.push(c));
         self.finish()
