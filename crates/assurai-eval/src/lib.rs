@@ -32,6 +32,7 @@
 //! The record and report formats are specified in `docs/results-format.md`.
 
 mod error;
+mod fingerprint;
 mod inspect;
 mod manifest;
 mod record;

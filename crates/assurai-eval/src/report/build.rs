@@ -10,7 +10,6 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use assurai_taxonomy::{Modality, PromptType, RiskCategory, RiskFactor};
@@ -19,6 +18,7 @@ use serde::Deserialize;
 use super::numbers;
 use super::types::{Example, Report, RunInfo};
 use crate::error::{EvalError, Result};
+use crate::fingerprint::{fingerprint, key_fp};
 use crate::manifest::Manifest;
 use crate::record::{RecordView, Status, check_fields};
 use crate::store::{Lines, RESULTS_FILE};
@@ -209,26 +209,6 @@ pub(super) struct Accumulated {
     pub(super) models: Vec<ModelAcc>,
     pub(super) pairs: PairTable,
     pub(super) runs: Vec<RunInfo>,
-}
-
-fn fingerprint(parts: &[&[u8]]) -> u128 {
-    let half = |salt: u8| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut h);
-        for p in parts {
-            p.hash(&mut h);
-        }
-        h.finish()
-    };
-    (u128::from(half(1)) << 64) | u128::from(half(2))
-}
-
-fn key_fp(instance_id: &str, model: &str, epoch: u32) -> u128 {
-    fingerprint(&[
-        instance_id.as_bytes(),
-        model.as_bytes(),
-        &epoch.to_le_bytes(),
-    ])
 }
 
 fn index_of<T: PartialEq + Copy>(all: &[T], x: T) -> usize {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{EvalError, Result};
+use crate::fingerprint::key_fp;
 use crate::record::{RecordKey, Status};
 
 /// What a resumed run already holds, from scanning `results.jsonl` on open.
@@ -17,9 +18,13 @@ use crate::record::{RecordKey, Status};
 /// Duplicates (the same (instance, model, epoch) written twice, e.g. an
 /// errored record retried with `--retry-errors`) are resolved **last wins**:
 /// the later line is the record's current state, matching the report.
+///
+/// Keys are held as 128-bit fingerprints (16 bytes each), plus the full key
+/// of each key whose latest record is an error.
 #[derive(Debug, Default)]
 pub struct ResumeState {
-    latest: HashMap<RecordKey, Status>,
+    latest: HashMap<u128, Status>,
+    errored: HashMap<u128, RecordKey>,
     records_read: u64,
     duplicates: u64,
     torn: Option<TornRepair>,
@@ -49,12 +54,7 @@ impl ResumeState {
         epoch: u32,
         retry_errors: bool,
     ) -> bool {
-        let key = RecordKey {
-            instance_id: instance_id.to_owned(),
-            model: model.to_owned(),
-            epoch,
-        };
-        match self.latest.get(&key) {
+        match self.latest.get(&key_fp(instance_id, model, epoch)) {
             None => true,
             Some(Status::Error) => retry_errors,
             Some(_) => false,
@@ -63,33 +63,24 @@ impl ResumeState {
 
     /// The latest status recorded for a key, if any.
     pub fn status(&self, key: &RecordKey) -> Option<Status> {
-        self.latest.get(key).copied()
-    }
-
-    /// Keys whose latest record is not an error (skipped on resume).
-    pub fn completed(&self) -> impl Iterator<Item = &RecordKey> {
         self.latest
-            .iter()
-            .filter(|(_, s)| **s != Status::Error)
-            .map(|(k, _)| k)
+            .get(&key_fp(&key.instance_id, &key.model, key.epoch))
+            .copied()
     }
 
     /// Keys whose latest record is an error (re-run with `--retry-errors`).
     pub fn errored(&self) -> impl Iterator<Item = &RecordKey> {
-        self.latest
-            .iter()
-            .filter(|(_, s)| **s == Status::Error)
-            .map(|(k, _)| k)
+        self.errored.values()
     }
 
-    /// Number of completed keys.
+    /// Number of keys whose latest record is not an error (skipped on resume).
     pub fn n_completed(&self) -> usize {
-        self.completed().count()
+        self.latest.len() - self.errored.len()
     }
 
     /// Number of errored keys.
     pub fn n_errored(&self) -> usize {
-        self.errored().count()
+        self.errored.len()
     }
 
     /// Lines read (records, duplicates included).
@@ -167,13 +158,21 @@ pub(super) fn scan_and_repair(path: &Path, torn_path: &Path) -> Result<ResumeSta
                     });
                 }
                 state.records_read += 1;
-                let key = RecordKey {
-                    instance_id: view.instance_id.into_owned(),
-                    model: view.model.into_owned(),
-                    epoch: view.epoch,
-                };
-                if state.latest.insert(key, view.status).is_some() {
+                let fp = key_fp(&view.instance_id, &view.model, view.epoch);
+                if state.latest.insert(fp, view.status).is_some() {
                     state.duplicates += 1;
+                }
+                if view.status == Status::Error {
+                    state.errored.insert(
+                        fp,
+                        RecordKey {
+                            instance_id: view.instance_id.into_owned(),
+                            model: view.model.into_owned(),
+                            epoch: view.epoch,
+                        },
+                    );
+                } else {
+                    state.errored.remove(&fp);
                 }
             }
             Err(_) if !complete => {
