@@ -52,12 +52,21 @@ pub use schema::{SCHEMA_VERSION, json_schema};
 pub use validate::{Report, Validator};
 
 /// Parses one instance from a JSON object's text (the canonical form or
-/// any spelling the reader accepts); problems are reported on line 1.
+/// any spelling the reader accepts); problems are reported on line 1 (JSON
+/// syntax errors at their own line and column).
 pub fn parse_instance(json: &str) -> Result<Instance, DatasetError> {
-    // Newlines outside strings are whitespace; inside strings they are invalid JSON anyway.
-    let one_line = json.replace(['\n', '\r'], " ");
-    Reader::new(one_line.as_bytes(), Format::JsonLines)
-        .next()
-        .unwrap_or_else(|| Err(DatasetError::InvalidArgument("empty input".into())))
-        .map(|r| r.instance)
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        let mut p = Problem::error(
+            Some(e.line() as u64),
+            None,
+            format!("JSON syntax error: {e}"),
+        );
+        p.column = Some(e.column() as u64);
+        DatasetError::Record { problems: vec![p] }
+    })?;
+    let mut problems = Vec::new();
+    let mut sink = convert::Sink::new(1, &mut problems);
+    convert::instance_from_value(value, &mut sink).ok_or_else(|| DatasetError::Record {
+        problems: problems.into_iter().filter(Problem::is_error).collect(),
+    })
 }

@@ -236,3 +236,19 @@ fn unknown_fields_warn_once_per_name() {
     assert_eq!(r.warnings.len(), 1);
     assert_eq!(r.warnings[0].line, Some(1));
 }
+
+#[test]
+fn parse_instance_is_strict_json() {
+    use assurai_dataset::parse_instance;
+    let ok = r#"{"id": "a", "risk_factor": 5, "prompt_type": "rail", "prompt": "질문"}"#;
+    assert_eq!(parse_instance(ok).unwrap().id, "a");
+    // A raw newline inside a string is invalid JSON.
+    let e = parse_instance(
+        "{\"id\": \"a\nb\", \"risk_factor\": 5, \"prompt_type\": 7, \"prompt\": \"질문\"}",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("JSON syntax error"), "{e}");
+    let e = parse_instance(r#"{"id": "a", "risk_factor": 50, "prompt_type": 7, "prompt": "질문"}"#)
+        .unwrap_err();
+    assert_eq!(e.problems()[0].field.as_deref(), Some("risk_factor"));
+}
