@@ -345,6 +345,22 @@ impl Report {
                     220.0
                 },
             ));
+            if dim == Dimension::Modality {
+                // Paper Figures 6–8: score distribution and safely blocked
+                // share per modality.
+                h.push_str("<h3>Score distribution and safely blocked share per modality</h3>");
+                let dist: Vec<(String, [u64; 5], u64)> = rows
+                    .iter()
+                    .map(|r| {
+                        (
+                            format!("{} · {}", r.model, r.name),
+                            r.distribution,
+                            r.n_blocked,
+                        )
+                    })
+                    .collect();
+                h.push_str(&svg::stacked_distribution(&dist));
+            }
             group_table(&mut h, dim, rows, &model_idx);
             h.push_str("</section>");
         }

@@ -158,6 +158,23 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
         }
         worst_examples.extend(m.worst.iter().cloned());
     }
+    let mut datasets: Vec<&str> = runs
+        .iter()
+        .filter_map(|r| r.dataset_sha256.as_deref())
+        .collect();
+    datasets.sort_unstable();
+    datasets.dedup();
+    if datasets.len() > 1 {
+        notes.push(format!(
+            "the runs used {} different datasets (SHA-256 {}): comparisons mix instances",
+            datasets.len(),
+            datasets
+                .iter()
+                .map(|d| d.get(..12).unwrap_or(d))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let comparison = comparison(&accs, &mut notes);
     let paired = paired(&accs, &pairs, &mut notes);
     Ok(Report {
