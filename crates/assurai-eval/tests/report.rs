@@ -439,3 +439,43 @@ fn markdown_and_csv_escape_and_cover_every_table() {
     let by_pt = fs::read_to_string(root.path().join("csv/by_prompt_type.csv")).unwrap();
     assert!(by_pt.starts_with("model,prompt_type,name,n"));
 }
+
+#[test]
+fn merged_runs_of_different_datasets_are_noted() {
+    let root = tempfile::tempdir().unwrap();
+    let mut dirs = Vec::new();
+    for (model, sha) in [("a", "1111aaaa2222bbbb"), ("b", "3333cccc4444dddd")] {
+        let dir = root.path().join(model);
+        let manifest = Manifest::new(serde_json::json!({"m": model})).with_dataset("d.jsonl", sha);
+        let (store, _) = ResultStore::open(&dir, &manifest, StoreOptions::default()).unwrap();
+        for i in 0..3u8 {
+            let mut r = Record::new(
+                format!("i{i}"),
+                model,
+                1,
+                RiskFactor::Harassment,
+                PromptType::QOnly,
+                Modality::Text,
+            );
+            r.set_scored(i + 2);
+            store.append(&r).unwrap();
+        }
+        dirs.push(dir);
+    }
+    let refs: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
+    let report = Report::from_runs(&refs, &ReportOptions::default()).unwrap();
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("2 different datasets")),
+        "{:?}",
+        report.notes
+    );
+    assert_eq!(
+        report.runs[1].dataset_sha256.as_deref(),
+        Some("3333cccc4444dddd")
+    );
+    // One verdict per record: no judge-ensemble agreement.
+    assert!(report.judge_agreement.is_empty());
+}
