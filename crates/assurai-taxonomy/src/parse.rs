@@ -93,14 +93,29 @@ macro_rules! taxonomy_value {
                 if let Some(n) = $crate::parse::number(s) {
                     return Self::from_number(n).ok_or_else(|| Self::parse_error(s));
                 }
+                // Fast path: the canonical id, as written by this crate.
+                if let Some(v) = Self::ALL.iter().copied().find(|v| v.id() == s) {
+                    return Ok(v);
+                }
                 let key = $crate::parse::fold(s);
                 if key.is_empty() {
                     return Err(Self::parse_error(s));
                 }
-                Self::ALL
+                // Every accepted spelling, folded once per process.
+                static TABLE: ::std::sync::OnceLock<Vec<(String, $ty)>> =
+                    ::std::sync::OnceLock::new();
+                TABLE
+                    .get_or_init(|| {
+                        Self::ALL
+                            .iter()
+                            .flat_map(|&v| {
+                                v.spellings().map(move |sp| ($crate::parse::fold(sp), v))
+                            })
+                            .collect()
+                    })
                     .iter()
-                    .copied()
-                    .find(|v| v.spellings().any(|sp| $crate::parse::fold(sp) == key))
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| *v)
                     .ok_or_else(|| Self::parse_error(s))
             }
         }
