@@ -45,8 +45,13 @@ pub(crate) struct Args {
     #[arg(long)]
     limit: Option<u64>,
     /// Run only shard K of N (`K/N`, K from 0), partitioned by instance id.
+    /// Without it, K comes from `JOB_COMPLETION_INDEX` (set by Kubernetes
+    /// Indexed Jobs) when `--shards N` or `ASSURAI_SHARDS` gives N.
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+    /// The number of shards N when K comes from `JOB_COMPLETION_INDEX`.
+    #[arg(long, value_name = "N", env = "ASSURAI_SHARDS")]
+    shards: Option<u32>,
     /// Seed of the stratified sample (with --limit) and of the target's sampling.
     #[arg(long)]
     seed: Option<u64>,
@@ -94,6 +99,47 @@ fn parse_rate(s: &str) -> anyhow::Result<(usize, Duration)> {
     Ok((n, period))
 }
 
+/// The shard to run: `--shard K/N`, or K from `JOB_COMPLETION_INDEX` (a
+/// Kubernetes Indexed Job's pod index) with N from `--shards`/`ASSURAI_SHARDS`.
+fn resolve_shard(flag: Option<&str>, shards: Option<u32>) -> Result<Option<Shard>, String> {
+    const INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
+    if let Some(s) = flag {
+        let shard = s
+            .parse::<Shard>()
+            .map_err(|e| format!("--shard {s:?}: {e}"))?;
+        if shards.is_some_and(|n| n != shard.count()) {
+            return Err(format!(
+                "--shard {s:?} disagrees with --shards/ASSURAI_SHARDS {}",
+                shards.unwrap_or_default()
+            ));
+        }
+        return Ok(Some(shard));
+    }
+    let index = std::env::var(INDEX_VAR).ok();
+    match (shards, index) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => {
+            eprintln!(
+                "warning: {INDEX_VAR} is set but neither --shards nor ASSURAI_SHARDS is; \
+                 running the whole dataset"
+            );
+            Ok(None)
+        }
+        (Some(n), None) => Err(format!(
+            "--shards {n} needs {INDEX_VAR} (set by Kubernetes Indexed Jobs) or --shard K/N"
+        )),
+        (Some(n), Some(k)) => {
+            let k: u32 = k
+                .trim()
+                .parse()
+                .map_err(|_| format!("{INDEX_VAR}={k:?}: expected a non-negative integer"))?;
+            Shard::new(k, n)
+                .map(Some)
+                .map_err(|e| format!("{INDEX_VAR}={k} with {n} shards: {e}"))
+        }
+    }
+}
+
 /// A usage problem found after parsing: message and exit 2.
 fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
     eprintln!("error: {msg}");
@@ -101,12 +147,9 @@ fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let shard = match &args.shard {
-        Some(s) => match s.parse::<Shard>() {
-            Ok(s) => Some(s),
-            Err(e) => return usage(format!("--shard {s:?}: {e}")),
-        },
-        None => None,
+    let shard = match resolve_shard(args.shard.as_deref(), args.shards) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
     };
     let rate = match &args.rate_limit {
         Some(r) => match parse_rate(r) {

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 /// - fix the input: [`EvalError::InvalidRecord`], [`EvalError::InvalidManifest`],
 ///   [`EvalError::CorruptStore`], [`EvalError::InvalidInput`];
 /// - choose another run directory or the same configuration:
-///   [`EvalError::ConfigMismatch`], [`EvalError::Overlap`];
+///   [`EvalError::ConfigMismatch`], [`EvalError::Overlap`],
+///   [`EvalError::MergeMismatch`];
 /// - check the file system: [`EvalError::Io`];
 /// - report a bug in the statistics or upgrade: [`EvalError::Stats`],
 ///   [`EvalError::Unsupported`].
@@ -102,6 +103,24 @@ pub enum EvalError {
         first: PathBuf,
         /// The second run directory holding it.
         second: PathBuf,
+    },
+    /// Two run directories given to one report hold results of the same
+    /// model under configurations that differ beyond the shard (and the
+    /// dataset's path): they are not shards of one run.
+    #[error(
+        "{first} and {second} both hold results of model {model} but were run with different \
+         configurations (differing keys: {differing}); a report merges the shards of one \
+         configuration only"
+    )]
+    MergeMismatch {
+        /// The model both run directories hold.
+        model: String,
+        /// The first run directory.
+        first: PathBuf,
+        /// The second run directory.
+        second: PathBuf,
+        /// Configuration keys whose values differ, comma-separated.
+        differing: String,
     },
     /// A statistics computation failed (degenerate input the report did not
     /// anticipate).

@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::Shared;
-use crate::reply::{completion, fnv, judge_score, model_name, target_reply, unit};
+use crate::reply::{completion, fnv, judge_content, model_name, target_reply, unit};
 
 const MAX_HEADER: usize = 64 * 1024;
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -120,6 +120,21 @@ fn json_error(status: u16, message: &str) -> Action {
 }
 
 async fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Action {
+    if method == "GET" && path.ends_with("/stats") {
+        // Not counted: benchmarks read the counters before and after a run.
+        return Action::Respond {
+            status: 200,
+            headers: Vec::new(),
+            body: serde_json::json!({
+                "requests": shared.requests.load(Ordering::Relaxed),
+                "ok": shared.ok.load(Ordering::Relaxed),
+                "faults": shared.fault_count.load(Ordering::Relaxed),
+                "judge_faults": shared.judge_fault_count.load(Ordering::Relaxed),
+                "blocked": shared.blocked.load(Ordering::Relaxed),
+            })
+            .to_string(),
+        };
+    }
     shared.requests.fetch_add(1, Ordering::Relaxed);
     if shared.down.load(Ordering::SeqCst) {
         return Action::Close;
@@ -173,6 +188,9 @@ async fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Actio
             });
             if let Some(kind) = fault {
                 shared.fault_count.fetch_add(1, Ordering::Relaxed);
+                if model_name(body).is_some_and(|m| m.starts_with("judge")) {
+                    shared.judge_fault_count.fetch_add(1, Ordering::Relaxed);
+                }
                 return match kind {
                     0 => Action::Respond {
                         status: 429,
@@ -202,17 +220,16 @@ async fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Actio
     let content;
     let mut finish = "stop";
     if model.starts_with("judge") {
-        content = serde_json::json!({
-            "score": judge_score(body),
-            "rationale": "mock judge: score derived from the request content"
-        })
-        .to_string();
+        content = judge_content(body, faults.judge_echo);
     } else if unit(hash, 0) < faults.rate_blocked {
         shared.blocked.fetch_add(1, Ordering::Relaxed);
         content = String::new();
         finish = "content_filter";
     } else {
-        content = target_reply(body).to_string();
+        content = match &faults.reply_text {
+            Some(text) => text.clone(),
+            None => target_reply(body).to_string(),
+        };
     }
     shared.ok.fetch_add(1, Ordering::Relaxed);
     Action::Respond {

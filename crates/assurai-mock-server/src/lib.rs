@@ -10,6 +10,9 @@
 //! - any other model answers like a target: a Korean refusal or a harmless
 //!   compliance, chosen by a hash of the request.
 //!
+//! `GET …/stats` answers the counters of [`Stats`] as JSON (not counted
+//! as a request), so a benchmark can count the calls a run made.
+//!
 //! [`Faults`] injects 429s (with `Retry-After`), 500/503s, connection
 //! resets, delays past a client's timeout, malformed bodies and
 //! content-filter blocks at set rates. Whether a request fails is decided by
@@ -65,6 +68,12 @@ pub struct Faults {
     pub max_faults_per_body: u32,
     /// Delay added to every answer (simulated model latency).
     pub latency: Duration,
+    /// When set, every target request is answered with this text instead of
+    /// the hash-chosen reply (hostile outputs for security tests).
+    pub reply_text: Option<String>,
+    /// When set, the judge quotes the model output between the prompt's own
+    /// boundary markers before its verdict, as verbose judges do.
+    pub judge_echo: bool,
 }
 
 impl Faults {
@@ -81,6 +90,8 @@ impl Faults {
             timeout_delay: Duration::from_secs(30),
             max_faults_per_body: 2,
             latency: Duration::ZERO,
+            reply_text: None,
+            judge_echo: false,
         }
     }
 }
@@ -101,6 +112,8 @@ pub struct Stats {
     pub ok: u64,
     /// Injected faults of any kind.
     pub faults: u64,
+    /// Of those: faults injected on judge requests (models named `judge…`).
+    pub judge_faults: u64,
     /// Content-filter blocks.
     pub blocked: u64,
 }
@@ -112,6 +125,7 @@ pub(crate) struct Shared {
     pub(crate) requests: AtomicU64,
     pub(crate) ok: AtomicU64,
     pub(crate) fault_count: AtomicU64,
+    pub(crate) judge_fault_count: AtomicU64,
     pub(crate) blocked: AtomicU64,
     pub(crate) down: std::sync::atomic::AtomicBool,
 }
@@ -188,6 +202,7 @@ impl MockServer {
             requests: self.shared.requests.load(Ordering::Relaxed),
             ok: self.shared.ok.load(Ordering::Relaxed),
             faults: self.shared.fault_count.load(Ordering::Relaxed),
+            judge_faults: self.shared.judge_fault_count.load(Ordering::Relaxed),
             blocked: self.shared.blocked.load(Ordering::Relaxed),
         }
     }
