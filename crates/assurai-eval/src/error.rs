@@ -135,6 +135,15 @@ pub enum EvalError {
     /// record schema).
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// Another process has the run directory open (its `.lock` is held).
+    #[error(
+        "another assurai process is writing {dir}; wait for it to finish, or use another output \
+         directory"
+    )]
+    Locked {
+        /// The run directory.
+        dir: PathBuf,
+    },
     /// The dataset of a run cannot be read, or an instance cannot be sent
     /// (fix the dataset).
     #[error("dataset: {0}")]

@@ -53,6 +53,6 @@ pub use report::{
     REPORT_FILES, REPORT_SCHEMA_VERSION, Report, ReportOptions, RunInfo,
 };
 pub use store::{
-    RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions, TORN_FILE,
-    TornRepair,
+    LOCK_FILE, RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions,
+    TORN_FILE, TornRepair,
 };

@@ -24,6 +24,9 @@ pub const RESULTS_FILE: &str = "results.jsonl";
 /// Where a torn last line is kept when it is cut off the results file.
 pub const TORN_FILE: &str = "results.jsonl.torn";
 
+/// The lock file that keeps two processes from writing one run directory.
+pub const LOCK_FILE: &str = ".lock";
+
 /// Options for [`ResultStore::open`].
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -78,6 +81,9 @@ pub struct ResultStore {
     file: Mutex<File>,
     fsync: bool,
     appended: AtomicU64,
+    /// An exclusive lock on `RUN_DIR/.lock`, held while the store is open so
+    /// that two processes never append to (or repair) the same results.
+    _lock: File,
 }
 
 impl ResultStore {
@@ -89,6 +95,24 @@ impl ResultStore {
         options: StoreOptions,
     ) -> Result<(ResultStore, ResumeState)> {
         fs::create_dir_all(dir).map_err(|e| EvalError::io("cannot create", dir, e))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| EvalError::io("cannot open", &lock_path, e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(EvalError::Locked {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(EvalError::io("cannot lock", &lock_path, e));
+            }
+        }
         let path = dir.join(RESULTS_FILE);
         match Manifest::read(dir)? {
             Some(existing) => {
@@ -127,6 +151,7 @@ impl ResultStore {
                 file: Mutex::new(file),
                 fsync: options.fsync,
                 appended: AtomicU64::new(0),
+                _lock: lock,
             },
             resume,
         ))
