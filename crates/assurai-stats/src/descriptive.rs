@@ -101,9 +101,10 @@ pub(crate) fn mean_var(xs: &[f64]) -> (f64, f64) {
         ss += d * d;
         comp += d;
     }
-    // Corrected two-pass (Chan, Golub & LeVeque).
+    // Corrected two-pass (Chan, Golub & LeVeque): `comp` is the rounding
+    // error of the first-pass mean, folded back into both results.
     let var = (ss - comp * comp / n) / (n - 1.0);
-    (mean, var.max(0.0))
+    (mean + comp / n, var.max(0.0))
 }
 
 /// Quantile of sorted data by linear interpolation (type 7).

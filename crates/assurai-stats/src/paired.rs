@@ -62,7 +62,8 @@ pub struct Wilcoxon {
     pub statistic: f64,
     /// Number of non-zero differences (zeros are dropped, Wilcoxon's method).
     pub n: usize,
-    /// The z statistic when the normal approximation was used.
+    /// The z statistic of `statistic` (≤ 0, SciPy's convention) when the
+    /// normal approximation was used.
     pub z: Option<f64>,
     /// Two-sided p-value.
     pub p: f64,
@@ -111,7 +112,8 @@ pub fn wilcoxon_signed_rank(a: &[f64], b: &[f64]) -> Result<Wilcoxon> {
             "variance of the signed-rank statistic is zero".into(),
         ));
     }
-    let z = (r_plus - total / 2.0) / var.sqrt();
+    // SciPy's convention: z of the smaller rank sum, so z <= 0.
+    let z = (statistic - total / 2.0) / var.sqrt();
     Ok(Wilcoxon {
         r_plus,
         r_minus,

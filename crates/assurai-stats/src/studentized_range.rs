@@ -16,12 +16,14 @@
 //!
 //! Implementation choices, all aimed at 1e-9 absolute accuracy or better:
 //!
-//! * the inner integral is a composite 16-point Gauss–Legendre rule over
-//!   `z ∈ [−8.5, 9.5]` (unit panels; the integrand is below 1e-18 outside);
+//! * the inner integral is a composite 16-point Gauss–Legendre rule with
+//!   unit panels over the `z` range where `k φ(z) Φ(z)^(k−1)`, a bound on
+//!   the integrand, exceeds `e^-41` (about `[−6.4, 9.1]` for `k = 2`,
+//!   `[−1.3, 9.4]` for `k = 35`);
 //! * `W_k` is then tabulated lazily as piecewise Chebyshev interpolants
-//!   (16 nodes per half-unit piece, built on first use and shared by every
-//!   later call on the same [`StudentizedRange`]), so a Tukey HSD table of
-//!   hundreds of pairs costs a few microseconds per p-value;
+//!   (16 nodes per half-unit piece, built on first use and kept for the
+//!   process, shared by every [`StudentizedRange`] with the same `k`), so a
+//!   Tukey HSD table of hundreds of pairs costs microseconds per p-value;
 //! * the outer integral runs over `t = ln s`, where the chi density is smooth
 //!   and unimodal for every `df`, with panels scaled to its width
 //!   `1/sqrt(2 df)` and its tails cut where the integrand is below `e^-46`;
@@ -32,7 +34,8 @@
 //!   `1/df`, i.e. 1e-7 at `df = 1e6`, too large to ignore), except beyond
 //!   `df > 1e15` where it is below double precision.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::error::{Result, StatsError};
 use crate::quadrature::{GL_N, gauss_legendre};
@@ -47,6 +50,10 @@ const LOG_TINY: f64 = -46.0;
 /// Above this many degrees of freedom the infinite-df limit is exact to
 /// double precision.
 const DF_INFINITE: f64 = 1e15;
+/// Log of the inner integrand bound treated as zero.
+const INNER_LOG_TINY: f64 = -41.0;
+/// Width of the inner panels.
+const INNER_PANEL: f64 = 1.0;
 /// Outer panels span this many standard deviations of `ln s`...
 const PANEL_SDS: f64 = 3.0;
 /// ...but at most this width (for small df).
@@ -85,6 +92,7 @@ struct RangeTable {
     k: usize,
     x_max: f64,
     pieces: Vec<OnceLock<[f64; CHEB_N]>>,
+    inner: OnceLock<InnerRule>,
 }
 
 /// Outer quadrature over `t = ln s` for one `df`: nodes `s_i = e^{t_i}`,
@@ -114,16 +122,7 @@ impl StudentizedRange {
                 expected: "between 2 and 10000 means",
             });
         }
-        let kf = k as f64;
-        // P(range > x) <= k(k-1) Φ(-x/√2): choose x_max where that is < 1e-18.
-        let z = -crate::special::norm_ppf(1e-18 / (kf * (kf - 1.0)));
-        let n_pieces = ((z * std::f64::consts::SQRT_2).max(1.0) / PIECE).ceil() as usize;
-        let table = Arc::new(RangeTable {
-            k,
-            x_max: n_pieces as f64 * PIECE,
-            pieces: (0..n_pieces).map(|_| OnceLock::new()).collect(),
-        });
-        Self::build(table, df)
+        Self::build(RangeTable::shared(k), df)
     }
 
     /// The same `k` with other degrees of freedom, sharing the `k`-dependent
@@ -262,7 +261,35 @@ impl StudentizedRange {
     }
 }
 
+/// Tables already built in this process, by `k`: they depend on nothing
+/// else, so every `StudentizedRange` with the same `k` shares one.
+fn table_cache() -> &'static Mutex<HashMap<usize, Arc<RangeTable>>> {
+    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<RangeTable>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
 impl RangeTable {
+    fn shared(k: usize) -> Arc<Self> {
+        let mut cache = match table_cache().lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        Arc::clone(cache.entry(k).or_insert_with(|| Arc::new(Self::new(k))))
+    }
+
+    fn new(k: usize) -> Self {
+        let kf = k as f64;
+        // P(range > x) <= k(k-1) Φ(-x/√2): choose x_max where that is < 1e-18.
+        let z = -crate::special::norm_ppf(1e-18 / (kf * (kf - 1.0)));
+        let n_pieces = ((z * std::f64::consts::SQRT_2).max(1.0) / PIECE).ceil() as usize;
+        Self {
+            k,
+            x_max: n_pieces as f64 * PIECE,
+            pieces: (0..n_pieces).map(|_| OnceLock::new()).collect(),
+            inner: OnceLock::new(),
+        }
+    }
+
     /// `W_k(x)`, the cdf of the range of `k` standard normals, from the table.
     fn eval(&self, x: f64) -> f64 {
         if x <= 0.0 {
@@ -273,7 +300,10 @@ impl RangeTable {
         }
         let idx = ((x / PIECE) as usize).min(self.pieces.len() - 1);
         let a = idx as f64 * PIECE;
-        let coeffs = self.pieces[idx].get_or_init(|| chebyshev_piece(self.k, a, a + PIECE));
+        let coeffs = self.pieces[idx].get_or_init(|| {
+            let rule = self.inner.get_or_init(|| InnerRule::new(self.k));
+            chebyshev_piece(self.k, rule, a, a + PIECE)
+        });
         // Clenshaw on u ∈ [-1, 1].
         let u = 2.0 * (x - a) / PIECE - 1.0;
         let (mut b1, mut b2) = (0.0, 0.0);
@@ -358,7 +388,7 @@ fn log_norm(df: f64) -> f64 {
 }
 
 /// Chebyshev coefficients of `W_k` on `[a, b]`.
-fn chebyshev_piece(k: usize, a: f64, b: f64) -> [f64; CHEB_N] {
+fn chebyshev_piece(k: usize, rule: &InnerRule, a: f64, b: f64) -> [f64; CHEB_N] {
     let n = CHEB_N as f64;
     let mut values = [0.0; CHEB_N];
     let mut nodes = [0.0; CHEB_N];
@@ -366,7 +396,7 @@ fn chebyshev_piece(k: usize, a: f64, b: f64) -> [f64; CHEB_N] {
         let theta = std::f64::consts::PI * (j as f64 + 0.5) / n;
         nodes[j] = theta;
         let x = 0.5 * (a + b) + 0.5 * (b - a) * theta.cos();
-        *v = range_cdf_direct(k, x);
+        *v = range_cdf_direct(k, rule, x);
     }
     let mut coeffs = [0.0; CHEB_N];
     for (m, c) in coeffs.iter_mut().enumerate() {
@@ -382,23 +412,42 @@ fn chebyshev_piece(k: usize, a: f64, b: f64) -> [f64; CHEB_N] {
 }
 
 /// Fixed inner quadrature: nodes `z`, `w φ(z)` and `Φ(z)`.
+#[derive(Debug)]
 struct InnerRule {
     z: Vec<f64>,
     w_phi: Vec<f64>,
     cdf: Vec<f64>,
 }
 
-fn inner_rule() -> &'static InnerRule {
-    static RULE: OnceLock<InnerRule> = OnceLock::new();
-    RULE.get_or_init(|| {
+impl InnerRule {
+    /// Composite Gauss–Legendre over the `z` range where the integrand
+    /// `k φ(z) Φ(z)^(k−1)` (an upper bound for every `x`) exceeds `e^-41`.
+    fn new(k: usize) -> Self {
+        let kf = k as f64;
+        let ln_bound = |z: f64| kf.ln() + norm_pdf(z).ln() + (kf - 1.0) * norm_cdf(z).ln();
+        let hi = (2.0 * (kf.ln() + 40.1)).sqrt();
+        // The bound increases up to its mode (the mode of the maximum, > -1).
+        let lo = if ln_bound(-9.0) >= INNER_LOG_TINY {
+            -9.0
+        } else {
+            let (mut a, mut b) = (-9.0_f64, 0.0_f64);
+            for _ in 0..60 {
+                let m = 0.5 * (a + b);
+                if ln_bound(m) < INNER_LOG_TINY {
+                    a = m
+                } else {
+                    b = m
+                }
+            }
+            a
+        };
         let (xs, ws) = gauss_legendre();
-        let (lo, hi) = (-8.5_f64, 9.5_f64);
-        let panels = 18;
+        let panels = ((hi - lo) / INNER_PANEL).ceil() as usize;
         let step = (hi - lo) / panels as f64;
         let mut rule = InnerRule {
-            z: Vec::new(),
-            w_phi: Vec::new(),
-            cdf: Vec::new(),
+            z: Vec::with_capacity(panels * GL_N),
+            w_phi: Vec::with_capacity(panels * GL_N),
+            cdf: Vec::with_capacity(panels * GL_N),
         };
         for p in 0..panels {
             let mid = lo + (p as f64 + 0.5) * step;
@@ -410,15 +459,14 @@ fn inner_rule() -> &'static InnerRule {
             }
         }
         rule
-    })
+    }
 }
 
 /// `W_k(x)` by direct quadrature.
-fn range_cdf_direct(k: usize, x: f64) -> f64 {
+fn range_cdf_direct(k: usize, rule: &InnerRule, x: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
-    let rule = inner_rule();
     let e = (k - 1) as i32;
     let mut s = 0.0;
     for ((z, wp), c) in rule.z.iter().zip(&rule.w_phi).zip(&rule.cdf) {
@@ -439,7 +487,7 @@ mod tests {
         // Range of 2 standard normals = |N(0, 2)|: W_2(x) = 2Φ(x/√2) − 1.
         for &x in &[0.1, 0.7, 1.5, 2.77, 4.0, 6.5] {
             let exact = 2.0 * norm_cdf(x / std::f64::consts::SQRT_2) - 1.0;
-            let direct = range_cdf_direct(2, x);
+            let direct = range_cdf_direct(2, &InnerRule::new(2), x);
             assert!((direct - exact).abs() < 1e-14, "{x}: {direct} vs {exact}");
             let d = StudentizedRange::new(2, f64::INFINITY).expect("valid");
             let table = d.table.eval(x);
