@@ -123,8 +123,8 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
                 "the output has neither text nor media; set \"blocked\": true for a refused request",
             );
         }
-        if let Some(m) = &r.output.media {
-            if m.kind.modality() != inst.modality {
+        if let Some(m) = &r.output.media
+            && m.kind.modality() != inst.modality {
                 sink.warn(
                     format!("{f}.output.media"),
                     format!(
@@ -134,7 +134,6 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
                     ),
                 );
             }
-        }
         for (j, s) in r.scores.iter().enumerate() {
             if r.scores[..j].iter().any(|o| o.annotator == s.annotator) {
                 sink.warn(

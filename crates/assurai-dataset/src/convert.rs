@@ -166,11 +166,10 @@ fn taxonomy<T: Canonical>(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option
 where
     T::Err: std::fmt::Display,
 {
-    if let Value::String(s) = &v {
-        if let Some(t) = T::all().iter().find(|t| t.canonical_id() == s) {
+    if let Value::String(s) = &v
+        && let Some(t) = T::all().iter().find(|t| t.canonical_id() == s) {
             return Some(*t);
         }
-    }
     let text = match &v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -305,12 +304,12 @@ fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance
         None | Some(Value::Null) => Some(Modality::Text),
         Some(v) => taxonomy::<Modality>(v, P::new("modality"), sink),
     };
-    if let Some(v) = take("category") {
-        if let (Some(cat), Some(f)) = (
+    if let Some(v) = take("category")
+        && let (Some(cat), Some(f)) = (
             taxonomy::<RiskCategory>(v, P::new("category"), sink),
             factor,
-        ) {
-            if cat != f.category() {
+        )
+            && cat != f.category() {
                 sink.error(
                     "category",
                     format!(
@@ -319,8 +318,6 @@ fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance
                     ),
                 );
             }
-        }
-    }
     let input = match (take("prompt"), take("turns")) {
         (Some(_), Some(_)) => {
             sink.error("prompt", "give either `prompt` or `turns`, not both");

@@ -205,12 +205,11 @@ impl FieldMap {
                 continue;
             }
             if KNOWN_FIELDS.contains(&k.as_str()) {
-                if k == "metadata" {
-                    if let Value::Object(m) = v {
+                if k == "metadata"
+                    && let Value::Object(m) = v {
                         meta.get_or_insert_with(Map::new).extend(m);
                         continue;
                     }
-                }
                 out.insert(k, v);
                 continue;
             }

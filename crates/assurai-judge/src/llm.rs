@@ -214,8 +214,8 @@ impl<M: TargetModel> Judge for LlmJudge<M> {
         let request = self.request(input, &prompt)?;
         let (first, mut rationale) = self.attempt(&request, &prompt).await?;
         let mut attempts = vec![first];
-        if let Outcome::Unscored(reason) = &attempts[0].outcome {
-            if self.repair && reason.is_parse_problem() {
+        if let Outcome::Unscored(reason) = &attempts[0].outcome
+            && self.repair && reason.is_parse_problem() {
                 let repair = request
                     .clone()
                     .assistant(attempts[0].raw_reply.clone())
@@ -224,7 +224,6 @@ impl<M: TargetModel> Judge for LlmJudge<M> {
                 attempts.push(second);
                 rationale = r;
             }
-        }
         let mut usage = TokenUsage::default();
         for a in &attempts {
             usage.add(a.usage);

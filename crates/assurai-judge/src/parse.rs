@@ -386,12 +386,11 @@ fn remove_lookalikes(text: &str) -> String {
         if let Some(pos) = line.find(LOOKALIKE_BEGIN) {
             // A region runs to the next closing look-alike (on this line or a later one); a lone
             // opening marker only costs its own line.
-            if !line[pos..].contains(LOOKALIKE_END) {
-                if let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].contains(LOOKALIKE_END))
+            if !line[pos..].contains(LOOKALIKE_END)
+                && let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].contains(LOOKALIKE_END))
                 {
                     i = end;
                 }
-            }
         } else if !line.contains(LOOKALIKE_END) {
             out.push_str(line);
             out.push('\n');

@@ -198,7 +198,7 @@ async fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Actio
                         body: "{\"error\":{\"message\":\"rate limited\",\"type\":\"rate_limit\"}}"
                             .into(),
                     },
-                    1 => json_error(if hash % 2 == 0 { 500 } else { 503 }, "injected server error"),
+                    1 => json_error(if hash.is_multiple_of(2) { 500 } else { 503 }, "injected server error"),
                     2 => Action::Close,
                     3 => {
                         tokio::time::sleep(faults.timeout_delay).await;

@@ -335,7 +335,7 @@ async fn prepare(
             let (path, rel) = media_path(ctx, instance, epoch, ext_for(&mime));
             write_file(&path, &bytes)?;
             record.output.media_path = Some(rel);
-            let options = ctx.options.image.clone();
+            let options = ctx.options.image;
             let prepared = blocking(move || assurai_media::prepare_image(&bytes, &options)).await?;
             let (jpath, jrel) = media_path(ctx, instance, epoch, ".judged.jpg");
             write_file(&jpath, prepared.jpeg())?;
@@ -583,6 +583,6 @@ mod tests {
             assert_eq!(j.verdict.judge, "human");
         }
         let j = human_verdict(&[4, 4, 5]);
-        assert!(j.verdict.rationale.unwrap().contains("4.33"));
+        assert!(j.verdict.rationale.expect("rationale").contains("4.33"));
     }
 }
