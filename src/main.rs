@@ -2,6 +2,20 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// Prints a line to standard output. When the reader has gone away (`assurai … | head`), the
+/// program ends quietly with success instead of panicking on the closed pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 mod cmd;
 
 use std::process::ExitCode;

@@ -111,9 +111,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let cal = calibrate_runs(&refs, &judge_id)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&cal)?);
+        outln!("{}", serde_json::to_string_pretty(&cal)?);
     } else {
-        println!("{}", human(&args.judge, &models, &cal));
+        outln!("{}", human(&args.judge, &models, &cal));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -100,7 +100,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
     let report = write_report(&refs, &args.out)?;
-    println!("{}", summary_table(&report));
+    outln!("{}", summary_table(&report));
     eprintln!(
         "report: {} (also report.md, report.json, tables/)",
         args.out.join("report.html").display()

@@ -63,9 +63,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         written.extend(export_inspect_logs(&dirs, dir, &InspectOptions::default())?);
     }
     if args.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        println!("{}", summary_table(&report));
+        outln!("{}", summary_table(&report));
         for n in &report.notes {
             eprintln!("note: {n}");
         }

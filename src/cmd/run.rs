@@ -347,7 +347,7 @@ pub(crate) fn print_summary(
             "elapsed_s": p.elapsed.as_secs_f64(),
             "models": models,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     eprintln!(
@@ -357,7 +357,7 @@ pub(crate) fn print_summary(
         p.skipped,
         p.elapsed.as_secs_f64()
     );
-    println!("{}", summary_table(report));
+    outln!("{}", summary_table(report));
     Ok(())
 }
 

@@ -57,7 +57,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         (false, false) => factor_table(),
         (true, false) => prompt_type_table(),
     };
-    println!("{out}");
+    outln!("{out}");
     Ok(ExitCode::SUCCESS)
 }
 
