@@ -46,6 +46,7 @@ mod bootstrap;
 mod compare;
 mod descriptive;
 mod error;
+mod histogram;
 mod interval;
 mod paired;
 mod posthoc;

@@ -213,3 +213,33 @@ fn wilcoxon_exact_small_sample() {
     assert_eq!(w.statistic, 0.0);
     assert!((w.p - 0.0625).abs() < 1e-15);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `compare_groups` takes a counting fast path for integer scores; it
+    /// must agree with the individual tests (which run on the raw values).
+    #[test]
+    fn compare_groups_fast_path_matches_individual_tests(groups in score_groups()) {
+        let named: Vec<(String, Vec<f64>)> = groups.iter().enumerate().map(|(i, g)| (format!("g{i}"), g.clone())).collect();
+        let c = st::compare_groups(&named).unwrap();
+        let a = st::one_way_anova(&groups).unwrap();
+        prop_assert!(rel_close(c.anova.f, a.f, 1e-12) && rel_close(c.anova.p, a.p, 1e-10));
+        let w = st::welch_anova(&groups).unwrap();
+        prop_assert!(rel_close(c.welch_anova.f, w.f, 1e-11));
+        let l = st::levene(&groups).unwrap();
+        prop_assert!(rel_close(c.levene.w, l.w, 1e-11), "{} vs {}", c.levene.w, l.w);
+        let b = st::brown_forsythe(&groups).unwrap();
+        prop_assert!(rel_close(c.brown_forsythe.w, b.w, 1e-11));
+        let k = st::kruskal_wallis(&groups).unwrap();
+        prop_assert!(rel_close(c.kruskal_wallis.h, k.h, 1e-12));
+        let t = st::tukey_hsd(&groups, 0.95).unwrap();
+        for (x, y) in c.tukey_hsd.iter().zip(&t) {
+            prop_assert!(rel_close(x.diff, y.diff, 1e-12) && (x.p_adj - y.p_adj).abs() < 1e-12);
+        }
+        for (s, g) in c.groups.iter().zip(&groups) {
+            let d = st::describe(g, 0.95).unwrap();
+            prop_assert!(rel_close(s.mean, d.mean, 1e-14) && rel_close(s.sd, d.sd, 1e-12));
+        }
+    }
+}
