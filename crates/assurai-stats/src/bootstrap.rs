@@ -116,14 +116,17 @@ where
         BootstrapMethod::Percentile => (alpha, 1.0 - alpha),
         BootstrapMethod::Bca => {
             let theta = statistic(data);
-            let below = reps.iter().filter(|&&t| t < theta).count();
-            if below == 0 || below == reps.len() {
+            // SciPy's convention: replicates equal to the estimate count half.
+            let lt = reps.iter().filter(|&&t| t < theta).count();
+            let le = reps.iter().filter(|&&t| t <= theta).count();
+            let frac = (lt + le) as f64 / (2 * reps.len()) as f64;
+            if frac <= 0.0 || frac >= 1.0 {
                 return Err(StatsError::Degenerate(
                     "all bootstrap replicates lie on one side of the estimate: BCa is undefined"
                         .into(),
                 ));
             }
-            let z0 = norm_ppf(below as f64 / reps.len() as f64);
+            let z0 = norm_ppf(frac);
             let a = acceleration(data, &statistic);
             let adj = |z: f64| norm_cdf(z0 + (z0 + z) / (1.0 - a * (z0 + z)));
             (adj(norm_ppf(alpha)), adj(norm_ppf(1.0 - alpha)))

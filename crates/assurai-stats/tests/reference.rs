@@ -269,3 +269,38 @@ fn t_interval_uses_exact_quantiles() {
         );
     }
 }
+
+#[test]
+fn bootstrap_matches_scipy_on_identical_resamples() {
+    let d: Value = serde_json::from_str(include_str!("data/bootstrap.json")).unwrap();
+    for c in d["cases"].as_array().unwrap() {
+        let data = floats(&c["data"]);
+        let stat: fn(&[f64]) -> f64 = match c["statistic"].as_str().unwrap() {
+            "mean" => |x| x.iter().sum::<f64>() / x.len() as f64,
+            _ => |x| {
+                let m = x.iter().sum::<f64>() / x.len() as f64;
+                (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
+            },
+        };
+        let seed = c["seed"].as_u64().unwrap();
+        let b = c["resamples"].as_u64().unwrap() as usize;
+        let level = c["level"].as_f64().unwrap();
+        let what = format!("{} seed {seed}", c["name"]);
+        for (method, key) in [
+            (st::BootstrapMethod::Percentile, "percentile"),
+            (st::BootstrapMethod::Bca, "bca"),
+        ] {
+            let ci = st::bootstrap_ci(
+                &data,
+                stat,
+                b,
+                level,
+                method,
+                &mut st::SplitMix64::new(seed),
+            )
+            .unwrap();
+            close(ci.lower, &c[key][0], &what);
+            close(ci.upper, &c[key][1], &what);
+        }
+    }
+}
