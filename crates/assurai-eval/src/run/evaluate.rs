@@ -88,8 +88,10 @@ impl EvalConfig {
     /// The configuration recorded in `manifest.json` (never a secret: API
     /// keys are read from the environment and only variable names appear).
     pub fn manifest_config(&self) -> serde_json::Value {
+        // The dataset is identified by its content hash (in the manifest and
+        // the config hash), not by its path, so a run resumes from any
+        // working directory.
         serde_json::json!({
-            "dataset": self.dataset.display().to_string(),
             "target": self.target,
             "judges": self.judges,
             "judge_language": match self.language { Language::English => "en", _ => "ko" },
