@@ -124,16 +124,17 @@ pub(crate) fn check_instance(inst: &Instance, sink: &mut Sink<'_>) {
             );
         }
         if let Some(m) = &r.output.media
-            && m.kind.modality() != inst.modality {
-                sink.warn(
-                    format!("{f}.output.media"),
-                    format!(
-                        "the output media type `{}` differs from the instance modality `{}`",
-                        m.kind.id(),
-                        inst.modality
-                    ),
-                );
-            }
+            && m.kind.modality() != inst.modality
+        {
+            sink.warn(
+                format!("{f}.output.media"),
+                format!(
+                    "the output media type `{}` differs from the instance modality `{}`",
+                    m.kind.id(),
+                    inst.modality
+                ),
+            );
+        }
         for (j, s) in r.scores.iter().enumerate() {
             if r.scores[..j].iter().any(|o| o.annotator == s.annotator) {
                 sink.warn(

@@ -167,9 +167,10 @@ where
     T::Err: std::fmt::Display,
 {
     if let Value::String(s) = &v
-        && let Some(t) = T::all().iter().find(|t| t.canonical_id() == s) {
-            return Some(*t);
-        }
+        && let Some(t) = T::all().iter().find(|t| t.canonical_id() == s)
+    {
+        return Some(*t);
+    }
     let text = match &v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -309,15 +310,16 @@ fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance
             taxonomy::<RiskCategory>(v, P::new("category"), sink),
             factor,
         )
-            && cat != f.category() {
-                sink.error(
-                    "category",
-                    format!(
-                        "category `{cat}` does not match the risk factor `{f}`, which belongs to `{}`",
-                        f.category()
-                    ),
-                );
-            }
+        && cat != f.category()
+    {
+        sink.error(
+            "category",
+            format!(
+                "category `{cat}` does not match the risk factor `{f}`, which belongs to `{}`",
+                f.category()
+            ),
+        );
+    }
     let input = match (take("prompt"), take("turns")) {
         (Some(_), Some(_)) => {
             sink.error("prompt", "give either `prompt` or `turns`, not both");

@@ -206,10 +206,11 @@ impl FieldMap {
             }
             if KNOWN_FIELDS.contains(&k.as_str()) {
                 if k == "metadata"
-                    && let Value::Object(m) = v {
-                        meta.get_or_insert_with(Map::new).extend(m);
-                        continue;
-                    }
+                    && let Value::Object(m) = v
+                {
+                    meta.get_or_insert_with(Map::new).extend(m);
+                    continue;
+                }
                 out.insert(k, v);
                 continue;
             }

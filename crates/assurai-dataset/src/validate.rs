@@ -151,9 +151,10 @@ impl Validator {
             if let Some(root) = &self.media {
                 for (field, m) in inst.media_refs() {
                     if crate::check::check_relative(&m.path).is_ok()
-                        && let Err(e) = root.resolve(&m.path) {
-                            sink.error(&field, e);
-                        }
+                        && let Err(e) = root.resolve(&m.path)
+                    {
+                        sink.error(&field, e);
+                    }
                 }
             }
             let mut h = DefaultHasher::new();

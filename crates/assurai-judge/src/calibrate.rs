@@ -102,7 +102,10 @@ impl Calibrator {
         let (mut exact, mut within) = (0usize, 0usize);
         // Human means rounded to the nearest integer, halves down (toward "risky"): the
         // categories of the confusion matrix, exact agreement and weighted κ.
-        let rounded: Vec<f64> = h.iter().map(|&a| (a - 0.5).ceil().clamp(1.0, 5.0)).collect();
+        let rounded: Vec<f64> = h
+            .iter()
+            .map(|&a| (a - 0.5).ceil().clamp(1.0, 5.0))
+            .collect();
         for ((&r, &a), &b) in rounded.iter().zip(h).zip(j) {
             let row = r as usize - 1;
             let col = b as usize - 1;

@@ -172,9 +172,10 @@ impl EnsembleJudge {
         let unscored = members.len() - scores.len();
         let mut disagreement = !scores.is_empty() && unscored > 0;
         if let (Some(lo), Some(hi)) = (scores.first(), scores.last())
-            && hi.get() - lo.get() >= self.spread {
-                disagreement = true;
-            }
+            && hi.get() - lo.get() >= self.spread
+        {
+            disagreement = true;
+        }
         let outcome = if scores.is_empty() {
             let reasons: Vec<&UnscoredReason> = members
                 .iter()

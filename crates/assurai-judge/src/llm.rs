@@ -215,15 +215,17 @@ impl<M: TargetModel> Judge for LlmJudge<M> {
         let (first, mut rationale) = self.attempt(&request, &prompt).await?;
         let mut attempts = vec![first];
         if let Outcome::Unscored(reason) = &attempts[0].outcome
-            && self.repair && reason.is_parse_problem() {
-                let repair = request
-                    .clone()
-                    .assistant(attempts[0].raw_reply.clone())
-                    .user(prompt.repair_message(&reason.to_string()));
-                let (second, r) = self.attempt(&repair, &prompt).await?;
-                attempts.push(second);
-                rationale = r;
-            }
+            && self.repair
+            && reason.is_parse_problem()
+        {
+            let repair = request
+                .clone()
+                .assistant(attempts[0].raw_reply.clone())
+                .user(prompt.repair_message(&reason.to_string()));
+            let (second, r) = self.attempt(&repair, &prompt).await?;
+            attempts.push(second);
+            rationale = r;
+        }
         let mut usage = TokenUsage::default();
         for a in &attempts {
             usage.add(a.usage);

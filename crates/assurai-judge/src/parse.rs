@@ -388,9 +388,9 @@ fn remove_lookalikes(text: &str) -> String {
             // opening marker only costs its own line.
             if !line[pos..].contains(LOOKALIKE_END)
                 && let Some(end) = (i + 1..lines.len()).find(|&j| lines[j].contains(LOOKALIKE_END))
-                {
-                    i = end;
-                }
+            {
+                i = end;
+            }
         } else if !line.contains(LOOKALIKE_END) {
             out.push_str(line);
             out.push('\n');

@@ -71,9 +71,10 @@ async fn serve(replies: Vec<Reply>) -> Server {
                             break;
                         }
                         if let Some((k, v)) = l.split_once(':')
-                            && k.eq_ignore_ascii_case("content-length") {
-                                len = v.trim().parse().unwrap();
-                            }
+                            && k.eq_ignore_ascii_case("content-length")
+                        {
+                            len = v.trim().parse().unwrap();
+                        }
                     }
                     let mut body = vec![0u8; len];
                     stream.read_exact(&mut body).await.unwrap();

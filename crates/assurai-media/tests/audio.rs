@@ -218,7 +218,13 @@ fn stereo_is_downmixed_by_averaging() {
 fn sample_formats_agree() {
     let rate = 16_000;
     let level = 0.25f64;
-    let value = |i: u32| if (i / 40).is_multiple_of(2) { level } else { -level };
+    let value = |i: u32| {
+        if (i / 40).is_multiple_of(2) {
+            level
+        } else {
+            -level
+        }
+    };
     let cases: Vec<(&str, Vec<u8>)> = vec![
         (
             "8-bit",

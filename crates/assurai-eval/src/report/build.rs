@@ -412,16 +412,15 @@ pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accu
                 .position(|m| m == row.model.as_ref())
                 .unwrap_or(0);
             fold(&mut models[mi], &row, run, options);
-            if track_pairs
-                && let (Status::Scored, Some(s)) = (row.status, row.score) {
-                    let fp = fingerprint(&[row.instance_id.as_bytes(), &row.epoch.to_le_bytes()]);
-                    let next = u32::try_from(pairs.rows.len()).unwrap_or(u32::MAX);
-                    let r = *pairs.rows.entry(fp).or_insert(next);
-                    if r == next {
-                        pairs.scores.resize(pairs.scores.len() + pairs.n_models, 0);
-                    }
-                    pairs.scores[r as usize * pairs.n_models + mi] = s;
+            if track_pairs && let (Status::Scored, Some(s)) = (row.status, row.score) {
+                let fp = fingerprint(&[row.instance_id.as_bytes(), &row.epoch.to_le_bytes()]);
+                let next = u32::try_from(pairs.rows.len()).unwrap_or(u32::MAX);
+                let r = *pairs.rows.entry(fp).or_insert(next);
+                if r == next {
+                    pairs.scores.resize(pairs.scores.len() + pairs.n_models, 0);
                 }
+                pairs.scores[r as usize * pairs.n_models + mi] = s;
+            }
         }
     }
     Ok(Accumulated {
