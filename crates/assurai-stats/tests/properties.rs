@@ -14,8 +14,14 @@ fn score_groups() -> impl Strategy<Value = Vec<Vec<f64>>> {
     )
     .prop_map(|gs| {
         gs.into_iter()
-            .map(|g| g.into_iter().map(f64::from).collect())
-            .collect()
+            .map(|g| g.into_iter().map(f64::from).collect::<Vec<f64>>())
+            .collect::<Vec<_>>()
+    })
+    // Levene and Brown–Forsythe are undefined (a `Degenerate` error, tested
+    // elsewhere) when absolute deviations are constant within every group,
+    // e.g. groups of two values; the properties here need defined tests.
+    .prop_filter("variance tests defined", |gs| {
+        st::levene(gs).is_ok() && st::brown_forsythe(gs).is_ok()
     })
 }
 
@@ -47,8 +53,12 @@ proptest! {
         let moved: Vec<Vec<f64>> = groups.iter().map(|g| g.iter().map(|x| x * scale + shift).collect()).collect();
         let (a, b) = (st::one_way_anova(&groups).unwrap(), st::one_way_anova(&moved).unwrap());
         prop_assert!(rel_close(a.f, b.f, 1e-8), "{} vs {}", a.f, b.f);
-        let (a, b) = (st::levene(&groups).unwrap(), st::levene(&moved).unwrap());
-        prop_assert!(rel_close(a.w, b.w, 1e-8));
+        // Levene is undefined when absolute deviations are constant in every
+        // group (e.g. each group is two values); that stays so after moving.
+        if let Ok(a) = st::levene(&groups) {
+            let b = st::levene(&moved).unwrap();
+            prop_assert!(rel_close(a.w, b.w, 1e-8));
+        }
         let (a, b) = (st::kruskal_wallis(&groups).unwrap(), st::kruskal_wallis(&moved).unwrap());
         prop_assert!(rel_close(a.h, b.h, 1e-9), "{} vs {}", a.h, b.h);
         let ta = st::tukey_hsd(&groups, 0.95).unwrap();
