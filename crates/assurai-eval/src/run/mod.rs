@@ -1,5 +1,5 @@
 //! The evaluation runner: streams dataset instances through a target model,
-//! media preparation and one or more judges, and appends one [`Record`] per
+//! media preparation and one or more judges, and appends one [`Record`](crate::Record) per
 //! (instance, model, epoch) to a [`ResultStore`].
 //!
 //! Work is bounded (at most `concurrency` instances in flight), resumable
