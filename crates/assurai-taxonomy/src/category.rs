@@ -82,17 +82,6 @@ impl RiskCategory {
         &INFO[self as usize]
     }
 
-    /// The category's number, 1–6, in the paper's order.
-    pub fn number(self) -> u8 {
-        self as u8 + 1
-    }
-
-    /// The category with this number (1–6).
-    pub fn from_number(n: u64) -> Option<Self> {
-        n.checked_sub(1)
-            .and_then(|i| Self::ALL.get(usize::try_from(i).ok()?).copied())
-    }
-
     /// Stable snake_case id, e.g. `interpersonal_harm`.
     pub fn id(self) -> &'static str {
         self.info().id

@@ -272,17 +272,6 @@ impl RiskFactor {
         &INFO[self as usize]
     }
 
-    /// The factor's number, 1–35, as in the paper.
-    pub fn number(self) -> u8 {
-        self as u8 + 1
-    }
-
-    /// The factor with this number (1–35).
-    pub fn from_number(n: u64) -> Option<Self> {
-        n.checked_sub(1)
-            .and_then(|i| Self::ALL.get(usize::try_from(i).ok()?).copied())
-    }
-
     /// Stable snake_case id, e.g. `weapon_usage_and_development`.
     pub fn id(self) -> &'static str {
         self.info().id

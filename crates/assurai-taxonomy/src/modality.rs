@@ -51,12 +51,6 @@ impl Modality {
         }
     }
 
-    /// The modality with this number, 1–4 in the order of [`Modality::ALL`].
-    pub fn from_number(n: u64) -> Option<Self> {
-        n.checked_sub(1)
-            .and_then(|i| Self::ALL.get(usize::try_from(i).ok()?).copied())
-    }
-
     /// The paper's total number of instances of this modality (Table 3).
     pub fn paper_count(self) -> u32 {
         crate::PAPER_MODALITY_TOTALS.get(self)

@@ -121,6 +121,20 @@ macro_rules! taxonomy_value {
         }
 
         impl $ty {
+            /// The value's number: its 1-based position in `ALL`, which is the
+            /// paper's numbering (factors 1–35, categories 1–6, prompt types 1–8
+            /// in the order of Table 2).
+            pub fn number(self) -> u8 {
+                let i = Self::ALL.iter().position(|v| *v == self).unwrap_or(0);
+                u8::try_from(i + 1).unwrap_or(u8::MAX)
+            }
+
+            /// The value with this number (see [`Self::number`]).
+            pub fn from_number(n: u64) -> Option<Self> {
+                let i = usize::try_from(n.checked_sub(1)?).ok()?;
+                Self::ALL.get(i).copied()
+            }
+
             fn parse_error(s: &str) -> $crate::ParseError {
                 let ids: Vec<&str> = Self::ALL.iter().map(|v| v.id()).collect();
                 $crate::ParseError::new(

@@ -117,17 +117,6 @@ impl PromptType {
         &INFO[self as usize]
     }
 
-    /// Position 1–8 in the paper's Table 2.
-    pub fn number(self) -> u8 {
-        self as u8 + 1
-    }
-
-    /// The prompt type at this position (1–8) of Table 2.
-    pub fn from_number(n: u64) -> Option<Self> {
-        n.checked_sub(1)
-            .and_then(|i| Self::ALL.get(usize::try_from(i).ok()?).copied())
-    }
-
     /// Stable snake_case id, e.g. `q_only`.
     pub fn id(self) -> &'static str {
         self.info().id

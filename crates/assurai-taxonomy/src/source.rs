@@ -32,15 +32,6 @@ impl SourceFramework {
         }
     }
 
-    /// The framework with this number (1 = AIR 2024, 2 = MIT FutureTech).
-    pub fn from_number(n: u64) -> Option<Self> {
-        match n {
-            1 => Some(Self::Air2024),
-            2 => Some(Self::MitFutureTech),
-            _ => None,
-        }
-    }
-
     fn spellings(self) -> impl Iterator<Item = &'static str> {
         [self.id(), self.name()].into_iter()
     }
