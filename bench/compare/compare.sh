@@ -6,7 +6,7 @@
 #   bench/compare/compare.sh            # everything, then updates docs/benchmarks.md
 #
 # Environment knobs: N (11480), C (64), SCALES ("1000 11480 100000 1000000"),
-# SKIP_INSPECT=1, SKIP_WRK=1, SKIP_SCALING=1, NO_DOCS=1, CARGO_TARGET_DIR.
+# SKIP_INSPECT=1, SKIP_WRK=1, SKIP_SCALING=1, NO_DOCS=1, CARGO_TARGET_DIR, COMMIT.
 # Needs python3 (venv), /usr/bin/time; installs inspect-ai into
 # bench/compare/.venv and wrk with apt-get when missing.
 set -euo pipefail
@@ -118,10 +118,12 @@ n, c, measures, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[
 rows = [json.loads(l) for l in open(measures)]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 mem_kb = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
-try:
-    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-except OSError:
-    rev = ""
+rev = os.environ.get("COMMIT", "")
+if not rev:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        rev = ""
 res = {
     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     "machine": f"{os.cpu_count()} cores ({cpu}), {mem_kb / 1048576:.0f} GiB RAM, {platform.system()} {platform.release()}",
