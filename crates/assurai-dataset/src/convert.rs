@@ -604,7 +604,7 @@ fn choices(v: Value, sink: &mut Sink<'_>) -> Vec<Choice> {
     out
 }
 
-fn label_for(i: usize) -> String {
+pub(crate) fn label_for(i: usize) -> String {
     u8::try_from(i)
         .ok()
         .filter(|i| *i < 26)

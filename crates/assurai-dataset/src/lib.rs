@@ -29,6 +29,7 @@ mod convert;
 mod dataset;
 mod distribution;
 mod error;
+mod fast;
 mod inspect;
 mod instance;
 mod mapping;

@@ -106,6 +106,8 @@ pub(crate) struct Checked {
 }
 
 enum Raw {
+    /// A record the fast path converted with no problem.
+    Instance(u64, Instance),
     Value(u64, Value),
     Bad(Problem),
 }
@@ -137,6 +139,8 @@ pub struct Reader<R> {
     source: Source<R>,
     mapping: Option<FieldMap>,
     limits: Limits,
+    /// Whether records may take the fast path (no mapping to apply first).
+    fast: bool,
 }
 
 impl<R> std::fmt::Debug for Reader<R> {
@@ -177,18 +181,21 @@ impl<R: BufRead> Reader<R> {
             }),
             Format::Csv => Source::Csv(CsvSource::new(input)),
         };
+        let fast = mapping.is_none();
         Self {
             source,
             mapping,
             limits,
+            fast,
         }
     }
 
     fn next_raw(&mut self) -> Option<Raw> {
         let max = self.limits.max_record_bytes;
+        let fast = self.fast;
         match &mut self.source {
-            Source::Lines(s) => s.next(max),
-            Source::Array(s) => s.next(max),
+            Source::Lines(s) => s.next(max, fast),
+            Source::Array(s) => s.next(max, fast),
             Source::Csv(s) => s.next(max),
         }
     }
@@ -220,11 +227,13 @@ impl<R: BufRead> Reader<R> {
             source,
             mapping,
             limits,
+            fast,
         } = self;
         let mut raw_reader = Reader {
             source,
             mapping: None,
             limits,
+            fast,
         };
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Raw>>(2);
@@ -265,6 +274,11 @@ fn check_raw(raw: Raw, mapping: Option<&FieldMap>) -> Checked {
             line: p.line.unwrap_or(0),
             instance: None,
             problems: vec![p],
+        },
+        Raw::Instance(line, instance) => Checked {
+            line,
+            instance: Some(instance),
+            problems: Vec::new(),
         },
         Raw::Value(line, value) => {
             let value = match mapping {
@@ -312,8 +326,13 @@ fn too_long(line: u64, len: usize, max: usize) -> Problem {
     )
 }
 
-/// Parses one record's text; `line`/`col` locate its first byte.
-fn parse_record(text: &[u8], line: u64, col: u64) -> Raw {
+/// Parses one record's text; `line`/`col` locate its first byte. With
+/// `fast`, a record in the canonical form skips the `Value` tree; any other
+/// record is parsed again below, so its problems are reported as always.
+fn parse_record(text: &[u8], line: u64, col: u64, fast: bool) -> Raw {
+    if fast && let Some(instance) = crate::fast::instance_from_slice(text) {
+        return Raw::Instance(line, instance);
+    }
     // serde_json checks UTF-8 inside strings itself; a separate pass is only
     // needed to explain a failure well.
     let err = match serde_json::from_slice::<Value>(text) {
@@ -358,7 +377,7 @@ struct LineSource<R> {
 }
 
 impl<R: BufRead> LineSource<R> {
-    fn next(&mut self, max: usize) -> Option<Raw> {
+    fn next(&mut self, max: usize, fast: bool) -> Option<Raw> {
         loop {
             if self.failed {
                 return None;
@@ -385,7 +404,7 @@ impl<R: BufRead> LineSource<R> {
             if trimmed.is_empty() {
                 continue;
             }
-            return Some(parse_record(trimmed, self.line, lead as u64 + 1));
+            return Some(parse_record(trimmed, self.line, lead as u64 + 1, fast));
         }
     }
 }
@@ -487,8 +506,8 @@ impl<R: BufRead> ArraySource<R> {
         Some(Raw::Bad(p))
     }
 
-    fn next(&mut self, max: usize) -> Option<Raw> {
-        match self.step(max) {
+    fn next(&mut self, max: usize, fast: bool) -> Option<Raw> {
+        match self.step(max, fast) {
             Ok(r) => r,
             Err(e) => {
                 self.state = ArrayState::Done;
@@ -497,7 +516,7 @@ impl<R: BufRead> ArraySource<R> {
         }
     }
 
-    fn step(&mut self, max: usize) -> io::Result<Option<Raw>> {
+    fn step(&mut self, max: usize, fast: bool) -> io::Result<Option<Raw>> {
         if self.state == ArrayState::Done {
             return Ok(None);
         }
@@ -613,7 +632,12 @@ impl<R: BufRead> ArraySource<R> {
         if len > max {
             return Ok(Some(Raw::Bad(too_long(line, len, max))));
         }
-        Ok(Some(parse_record(self.buf.trim_ascii_end(), line, col)))
+        Ok(Some(parse_record(
+            self.buf.trim_ascii_end(),
+            line,
+            col,
+            fast,
+        )))
     }
 }
 
