@@ -427,7 +427,7 @@ fn read_line_limited<R: BufRead>(
         if avail.is_empty() {
             return Ok((total > 0).then_some((total, over)));
         }
-        let (take, done) = match avail.iter().position(|b| *b == b'\n') {
+        let (take, done) = match find_newline(avail) {
             Some(p) => (p + 1, true),
             None => (avail.len(), false),
         };
@@ -451,6 +451,32 @@ fn read_line_limited<R: BufRead>(
             return Ok(Some((total, over)));
         }
     }
+}
+
+/// The index of the first `\n` in `s`, eight bytes at a time.
+fn find_newline(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NL: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut chunks = s.chunks_exact(8);
+    let mut at = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ NL;
+        // The lowest set bit marks the first zero byte exactly (borrows
+        // only run towards higher bytes).
+        let z = x.wrapping_sub(ONES) & !x & HIGHS;
+        if z != 0 {
+            return Some(at + (z.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|b| *b == b'\n')
+        .map(|p| at + p)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -761,6 +787,20 @@ impl<R: BufRead> CsvSource<R> {
                 obj.insert(name, value);
             }
             return Some(Raw::Value(line, Value::Object(obj)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::find_newline;
+
+    proptest! {
+        #[test]
+        fn find_newline_finds_the_first(bytes in prop::collection::vec(prop::sample::select(vec![b'\n', b'a', 0x0b, 0x09, 0x8a, 0xff, 0x00]), 0..40)) {
+            prop_assert_eq!(find_newline(&bytes), bytes.iter().position(|b| *b == b'\n'));
         }
     }
 }
