@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::openai::{Endpoint, OpenAiConfig, may_be_block};
+use super::openai::{Endpoint, OpenAiConfig};
 use crate::providers::block;
 use crate::{
     BlockReason, Blocked, Generation, GenerationRequest, Media, ModelError, Output, Part, Role,
@@ -112,20 +112,14 @@ impl TargetModel for GeminiGenerate {
         let start = Instant::now();
         let body = serde_json::to_vec(&self.body(request))
             .map_err(|e| ModelError::malformed(format!("cannot encode request: {e}")))?;
-        let rb = self
+        let r = match self
             .endpoint
-            .post(&format!("/models/{}:generateContent", self.model))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        let r = self.endpoint.send_read(rb).await?;
-        if !(200..300).contains(&r.status) {
-            if may_be_block(r.status)
-                && let Some(b) = block::from_error_body(&r.body)
-            {
-                return Ok(Generation::new(Output::Blocked(b)).with_latency(start.elapsed()));
-            }
-            return Err(self.endpoint.status_error(&r));
-        }
+            .post_json(&format!("/models/{}:generateContent", self.model), body)
+            .await?
+        {
+            Ok(r) => r,
+            Err(b) => return Ok(Generation::new(Output::Blocked(b)).with_latency(start.elapsed())),
+        };
         let v: Value = serde_json::from_slice(&r.body).map_err(|e| {
             self.endpoint
                 .malformed(&format!("Gemini response is not valid JSON ({e})"), &r.body)

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{Endpoint, OpenAiConfig, may_be_block};
+use super::{Endpoint, OpenAiConfig};
 use crate::providers::block;
 use crate::providers::sse::SseParser;
 use crate::{
@@ -284,20 +284,10 @@ impl Assembled {
 
 impl OpenAiChat {
     async fn generate_plain(&self, body: Vec<u8>) -> Result<(Output, Usage), ModelError> {
-        let rb = self
-            .endpoint
-            .post("/chat/completions")
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        let r = self.endpoint.send_read(rb).await?;
-        if !(200..300).contains(&r.status) {
-            if may_be_block(r.status)
-                && let Some(b) = block::from_error_body(&r.body)
-            {
-                return Ok((Output::Blocked(b), Usage::default()));
-            }
-            return Err(self.endpoint.status_error(&r));
-        }
+        let r = match self.endpoint.post_json("/chat/completions", body).await? {
+            Ok(r) => r,
+            Err(b) => return Ok((Output::Blocked(b), Usage::default())),
+        };
         let resp: ChatResponse = serde_json::from_slice(&r.body).map_err(|e| {
             self.endpoint
                 .malformed(&format!("chat completion is not valid JSON ({e})"), &r.body)
@@ -326,12 +316,10 @@ impl OpenAiChat {
         let status = resp.status().as_u16();
         if !(200..300).contains(&status) {
             let r = self.endpoint.read(resp).await?;
-            if may_be_block(r.status)
-                && let Some(b) = block::from_error_body(&r.body)
-            {
-                return Ok((Output::Blocked(b), Usage::default()));
-            }
-            return Err(self.endpoint.status_error(&r));
+            return match self.endpoint.check(r)? {
+                Err(b) => Ok((Output::Blocked(b), Usage::default())),
+                Ok(r) => Err(self.endpoint.status_error(&r)),
+            };
         }
         let mut parser = SseParser::new();
         let mut events = Vec::new();

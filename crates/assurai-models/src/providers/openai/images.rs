@@ -8,8 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{Endpoint, OpenAiConfig, may_be_block, sniff_image_mime};
-use crate::providers::block;
+use super::{Endpoint, OpenAiConfig, sniff_image_mime};
 use crate::{
     BlockReason, Blocked, Generation, GenerationRequest, Media, ModelError, Output, TargetModel,
     Usage,
@@ -100,20 +99,10 @@ impl TargetModel for OpenAiImages {
             response_format: self.response_format.as_deref(),
         })
         .map_err(|e| ModelError::malformed(format!("cannot encode request: {e}")))?;
-        let rb = self
-            .endpoint
-            .post("/images/generations")
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        let r = self.endpoint.send_read(rb).await?;
-        if !(200..300).contains(&r.status) {
-            if may_be_block(r.status)
-                && let Some(b) = block::from_error_body(&r.body)
-            {
-                return Ok(Generation::new(Output::Blocked(b)).with_latency(start.elapsed()));
-            }
-            return Err(self.endpoint.status_error(&r));
-        }
+        let r = match self.endpoint.post_json("/images/generations", body).await? {
+            Ok(r) => r,
+            Err(b) => return Ok(Generation::new(Output::Blocked(b)).with_latency(start.elapsed())),
+        };
         let v: Value = serde_json::from_slice(&r.body).map_err(|e| {
             self.endpoint
                 .malformed(&format!("image response is not valid JSON ({e})"), &r.body)

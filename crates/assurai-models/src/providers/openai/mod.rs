@@ -281,6 +281,37 @@ impl Endpoint {
         ))
     }
 
+    /// Sorts a whole answer by status: `Ok(Ok(r))` for a 2xx, `Ok(Err(blocked))` when a 4xx
+    /// carries a content-policy refusal (the provider blocked the request), else the status error.
+    pub(crate) fn check(
+        &self,
+        r: RawResponse,
+    ) -> Result<Result<RawResponse, crate::Blocked>, ModelError> {
+        if (200..300).contains(&r.status) {
+            return Ok(Ok(r));
+        }
+        if may_be_block(r.status)
+            && let Some(b) = super::block::from_error_body(&r.body)
+        {
+            return Ok(Err(b));
+        }
+        Err(self.status_error(&r))
+    }
+
+    /// Posts a JSON body to `path`, reads the whole answer and sorts it (see [`Self::check`]).
+    pub(crate) async fn post_json(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<Result<RawResponse, crate::Blocked>, ModelError> {
+        let rb = self
+            .post(path)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        let r = self.send_read(rb).await?;
+        self.check(r)
+    }
+
     /// The error for an unsuccessful response.
     pub(crate) fn status_error(&self, r: &RawResponse) -> ModelError {
         http::status_error(r.status, &r.headers, &r.body, &self.secrets)
@@ -296,7 +327,7 @@ impl Endpoint {
 }
 
 /// Whether a status may carry a content-policy refusal (4xx other than auth and rate limits).
-pub(crate) fn may_be_block(status: u16) -> bool {
+fn may_be_block(status: u16) -> bool {
     (400..500).contains(&status) && !matches!(status, 401 | 403 | 408 | 429)
 }
 

@@ -5,8 +5,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::{Endpoint, OpenAiConfig, content_type, may_be_block};
-use crate::providers::block;
+use super::{Endpoint, OpenAiConfig, content_type};
 use crate::{Generation, GenerationRequest, Media, ModelError, Output, TargetModel};
 
 /// An OpenAI-compatible speech model (`POST {base}/audio/speech`). The input text is the last
@@ -95,20 +94,10 @@ impl TargetModel for OpenAiSpeech {
             response_format: &self.format,
         })
         .map_err(|e| ModelError::malformed(format!("cannot encode request: {e}")))?;
-        let rb = self
-            .endpoint
-            .post("/audio/speech")
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        let r = self.endpoint.send_read(rb).await?;
-        if !(200..300).contains(&r.status) {
-            if may_be_block(r.status)
-                && let Some(b) = block::from_error_body(&r.body)
-            {
-                return Ok(Generation::new(Output::Blocked(b)).with_latency(start.elapsed()));
-            }
-            return Err(self.endpoint.status_error(&r));
-        }
+        let r = match self.endpoint.post_json("/audio/speech", body).await? {
+            Ok(r) => r,
+            Err(b) => return Ok(Generation::new(Output::Blocked(b)).with_latency(start.elapsed())),
+        };
         if r.body.is_empty() {
             return Err(ModelError::malformed("speech response is empty"));
         }

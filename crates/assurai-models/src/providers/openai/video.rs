@@ -9,7 +9,7 @@ use reqwest::multipart::Form;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{Endpoint, OpenAiConfig, content_type, may_be_block};
+use super::{Endpoint, OpenAiConfig, content_type};
 use crate::providers::block;
 use crate::{
     Blocked, Generation, GenerationRequest, ModelError, Output, TargetModel, Video, VideoData,
@@ -145,14 +145,10 @@ impl TargetModel for OpenAiVideo {
             .endpoint
             .send_read(self.endpoint.post("/videos").multipart(form))
             .await?;
-        if !(200..300).contains(&r.status) {
-            if may_be_block(r.status)
-                && let Some(b) = block::from_error_body(&r.body)
-            {
-                return Ok(Generation::new(Output::Blocked(b)).with_latency(start.elapsed()));
-            }
-            return Err(self.endpoint.status_error(&r));
-        }
+        let r = match self.endpoint.check(r)? {
+            Ok(r) => r,
+            Err(b) => return Ok(Generation::new(Output::Blocked(b)).with_latency(start.elapsed())),
+        };
         let mut job: Value = serde_json::from_slice(&r.body).map_err(|e| {
             self.endpoint
                 .malformed(&format!("video job is not valid JSON ({e})"), &r.body)
