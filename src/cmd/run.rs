@@ -70,6 +70,10 @@ pub(crate) struct Args {
     /// Environment variable holding the LLM judge's API key.
     #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
     judge_api_key_env: String,
+    /// Speech-to-text service for audio outputs: `openai:MODEL@BASE_URL` (an OpenAI-compatible
+    /// /v1/audio/transcriptions endpoint, e.g. a local whisper server).
+    #[arg(long, value_name = "SPEC")]
+    transcriber: Option<String>,
     /// Language of the judge prompt.
     #[arg(long, value_enum, default_value_t = Lang::Ko)]
     judge_lang: Lang,
@@ -180,6 +184,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     config.reliability.max_retries = args.max_retries;
     config.reliability.timeout = Duration::from_secs_f64(args.timeout_s);
     config.reliability.rate_limit = rate;
+    config.transcriber = args.transcriber.clone();
 
     if !check_dataset(&args.dataset)? {
         return Ok(ExitCode::FAILURE);

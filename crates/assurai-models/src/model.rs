@@ -138,6 +138,18 @@ pub struct Transcript {
     pub latency: Duration,
 }
 
+impl Transcript {
+    /// A transcript with only its text (for `Transcriber` implementations outside this crate).
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            language: None,
+            duration: None,
+            latency: Duration::ZERO,
+        }
+    }
+}
+
 /// Speech-to-text: how the audio track turns a generated clip into text for the judge.
 ///
 /// Implemented by [`OpenAiTranscriber`](crate::providers::OpenAiTranscriber) and for `&T`,

@@ -55,6 +55,10 @@ pub struct EvalConfig {
     pub retry_errors: bool,
     /// Retries, timeouts and rate limits of live models.
     pub reliability: Reliability,
+    /// The speech-to-text service for audio outputs of a live target, e.g.
+    /// `openai:whisper-1@http://127.0.0.1:8080/v1` (key rules as for targets).
+    /// A replayed target uses the transcripts recorded with its responses.
+    pub transcriber: Option<String>,
 }
 
 impl EvalConfig {
@@ -82,6 +86,7 @@ impl EvalConfig {
             concurrency: 8,
             retry_errors: false,
             reliability: Reliability::default(),
+            transcriber: None,
         }
     }
 
@@ -100,6 +105,7 @@ impl EvalConfig {
             "sample_seed": self.sample_seed,
             "shard": self.shard.map(|s| format!("{}/{}", s.index(), s.count())),
             "settings": self.settings,
+            "transcriber": self.transcriber,
         })
     }
 }
@@ -157,9 +163,13 @@ pub async fn evaluate(
         .retry_errors(config.retry_errors)
         .play_turns(!target.is_replay)
         .settings(config.settings.clone());
-    let transcription = match &target.recorded {
-        Some(r) => Transcription::Recorded(Arc::clone(r)),
-        None => Transcription::None,
+    let transcription = match (&target.recorded, &config.transcriber) {
+        (Some(r), _) => Transcription::Recorded(Arc::clone(r)),
+        (None, Some(spec)) => Transcription::Service(
+            assurai_models::transcriber_from_spec(spec)
+                .map_err(|e| EvalError::Setup(format!("transcriber {spec}: {e}")))?,
+        ),
+        (None, None) => Transcription::None,
     };
     let mut runner = Runner::new(
         Arc::clone(&dataset),
