@@ -5,12 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context;
 use assurai::dataset::Dataset;
-use assurai::eval::run::{EvalConfig, RecordedResponses, calibrate_runs};
+use assurai::eval::run::{RecordedResponses, calibrate_runs, safe_file_name};
 use assurai::judge::{Calibration, Language};
 
-use super::run::{check_dataset, execute};
+use super::run::{check_dataset, replay_models, usage};
 
 /// Arguments of `assurai calibrate`.
 #[derive(Debug, clap::Args)]
@@ -41,23 +40,9 @@ pub(crate) struct Args {
     json: bool,
 }
 
-fn slug(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(60)
-        .collect()
-}
-
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.judge.trim().eq_ignore_ascii_case("human") {
-        eprintln!("error: --judge human would compare the human scores with themselves");
-        return Ok(ExitCode::from(2));
+        return usage("--judge human would compare the human scores with themselves");
     }
     if !check_dataset(&args.dataset)? {
         return Ok(ExitCode::FAILURE);
@@ -83,27 +68,24 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.dataset.display()
         );
     }
-    let base = args.out.join(slug(&args.judge));
-    let mut dirs = Vec::new();
-    for model in &models {
-        let dir = base.join(slug(model));
-        let mut config = EvalConfig::new(
-            &args.dataset,
-            &dir,
-            format!("replay:{}#{model}", args.dataset.display()),
-            vec![args.judge.clone()],
-        );
-        config.judge_api_key_env = Some(args.judge_api_key_env.clone());
-        config.language = if args.judge_lang == "en" {
-            Language::English
-        } else {
-            Language::Korean
-        };
-        config.concurrency = args.concurrency.max(1);
-        execute(&config).with_context(|| format!("judging the responses of {model}"))?;
-        dirs.push(dir);
-    }
-    let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let language = if args.judge_lang == "en" {
+        Language::English
+    } else {
+        Language::Korean
+    };
+    let runs = replay_models(
+        &args.dataset,
+        &models,
+        &args.out.join(safe_file_name(&args.judge, 60)),
+        std::slice::from_ref(&args.judge),
+        false,
+        |config| {
+            config.judge_api_key_env = Some(args.judge_api_key_env.clone());
+            config.language = language;
+            config.concurrency = args.concurrency.max(1);
+        },
+    )?;
+    let refs: Vec<&Path> = runs.iter().map(|(dir, _)| dir.as_path()).collect();
     let judge_id = if args.judge.trim().eq_ignore_ascii_case("refusal") {
         "refusal".to_string()
     } else {

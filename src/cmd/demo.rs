@@ -4,12 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context;
 use assurai::dataset::Dataset;
-use assurai::eval::MANIFEST_FILE;
-use assurai::eval::run::{EvalConfig, RecordedResponses};
+use assurai::eval::run::RecordedResponses;
 
-use super::run::{check_dataset, execute, summary_table, write_report};
+use super::run::{check_dataset, replay_models, summary_table, write_report};
 
 /// Arguments of `assurai demo`.
 #[derive(Debug, clap::Args)]
@@ -27,28 +25,6 @@ pub(crate) struct Args {
     /// Instances in flight at once.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
-}
-
-/// Removes a previous demo run of one model (only a folder that holds a
-/// run manifest), so the demo always starts from scratch.
-fn clear_previous(dir: &Path) -> anyhow::Result<()> {
-    if dir.join(MANIFEST_FILE).is_file() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    Ok(())
-}
-
-fn dir_name(model: &str) -> String {
-    model
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -74,18 +50,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         models.len(),
         args.dataset.display()
     );
-    let mut dirs = Vec::new();
-    for model in &models {
-        let dir = args.out.join(dir_name(model));
-        clear_previous(&dir)?;
-        let mut config = EvalConfig::new(
-            &args.dataset,
-            &dir,
-            format!("replay:{}#{model}", args.dataset.display()),
-            vec!["refusal".into(), "human".into()],
-        );
-        config.concurrency = args.concurrency.max(1);
-        let outcome = execute(&config)?;
+    let runs = replay_models(
+        &args.dataset,
+        &models,
+        &args.out,
+        &["refusal".into(), "human".into()],
+        true,
+        |config| config.concurrency = args.concurrency.max(1),
+    )?;
+    for (model, (_, outcome)) in models.iter().zip(&runs) {
         let p = &outcome.summary.progress;
         eprintln!(
             "  {model}: {} records (scored {}, blocked {}, unscored {}, errors {}) in {:.2} s",
@@ -96,9 +69,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             p.errors,
             p.elapsed.as_secs_f64()
         );
-        dirs.push(dir);
     }
-    let refs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let refs: Vec<&Path> = runs.iter().map(|(dir, _)| dir.as_path()).collect();
     let report = write_report(&refs, &args.out)?;
     outln!("{}", summary_table(&report));
     eprintln!(

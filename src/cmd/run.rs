@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use assurai::dataset::{Dataset, Shard};
-use assurai::eval::run::{CancelToken, EvalConfig, EvalOutcome, Progress, evaluate};
+use assurai::eval::MANIFEST_FILE;
+use assurai::eval::run::{
+    CancelToken, EvalConfig, EvalOutcome, Progress, evaluate, safe_file_name,
+};
 use assurai::eval::{Report, ReportOptions};
 use assurai::judge::Language;
 
@@ -145,7 +148,7 @@ fn resolve_shard(flag: Option<&str>, shards: Option<u32>) -> Result<Option<Shard
 }
 
 /// A usage problem found after parsing: message and exit 2.
-fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
+pub(crate) fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
     eprintln!("error: {msg}");
     Ok(ExitCode::from(2))
 }
@@ -225,6 +228,38 @@ pub(crate) fn check_dataset(path: &Path) -> anyhow::Result<bool> {
         path.display()
     );
     Ok(false)
+}
+
+/// Replays the dataset's recorded responses of each model, judged by `judges`, into one run
+/// directory per model under `base` (`base/<model>`, the name made file-safe). With `fresh`, a
+/// previous run in such a folder (one holding a run manifest) is removed first; otherwise the
+/// run resumes. `configure` adjusts each model's configuration before it runs.
+pub(crate) fn replay_models(
+    dataset: &Path,
+    models: &[String],
+    base: &Path,
+    judges: &[String],
+    fresh: bool,
+    configure: impl Fn(&mut EvalConfig),
+) -> anyhow::Result<Vec<(PathBuf, EvalOutcome)>> {
+    let mut runs = Vec::new();
+    for model in models {
+        let dir = base.join(safe_file_name(model, 60));
+        if fresh && dir.join(MANIFEST_FILE).is_file() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        let mut config = EvalConfig::new(
+            dataset,
+            &dir,
+            format!("replay:{}#{model}", dataset.display()),
+            judges.to_vec(),
+        );
+        configure(&mut config);
+        let outcome = execute(&config).with_context(|| format!("replaying {model}"))?;
+        runs.push((dir, outcome));
+    }
+    Ok(runs)
 }
 
 /// Runs the evaluation on a Tokio runtime with Ctrl-C handling and a

@@ -32,6 +32,22 @@ pub use setup::{Reliability, Target, build_judges, build_target};
 
 use crate::{EvalError, Result, ResultStore, ResumeState, Status};
 
+/// `s` made safe as one file or folder name: ASCII letters, digits, `-` and
+/// `.` are kept, anything else becomes `_`; at most `max_chars` characters.
+/// Used for the per-model folders and media files of a run.
+pub fn safe_file_name(s: &str, max_chars: usize) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(max_chars)
+        .collect()
+}
+
 /// A judge of a run.
 #[derive(Clone)]
 #[non_exhaustive]

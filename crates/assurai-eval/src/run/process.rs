@@ -241,23 +241,11 @@ async fn generate(
 /// A file name for a record's media: the instance id made safe, plus the
 /// epoch, under `media/<model>/`.
 fn media_path(ctx: &Context, instance: &Instance, epoch: u32, suffix: &str) -> (PathBuf, String) {
-    let clean = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(80)
-            .collect()
-    };
     let hash = assurai_dataset::stable_hash(instance.id.as_bytes()) & 0xffff_ffff;
     let rel = format!(
         "media/{}/{}-{hash:08x}_e{epoch}{suffix}",
-        clean(&ctx.model),
-        clean(&instance.id)
+        super::safe_file_name(&ctx.model, 80),
+        super::safe_file_name(&instance.id, 80)
     );
     (ctx.store.dir().join(&rel), rel)
 }
@@ -440,20 +428,16 @@ async fn prepare(
             record.output.transcript = Some(transcript.clone());
             ok(JudgedOutput::transcript(transcript))
         }
-        Output::Blocked(_) => unreachable_blocked(),
+        // Blocked outputs are recorded before preparation; kept total all the same.
+        Output::Blocked(_) => Ok(Prepared {
+            judged: JudgedOutput::blocked(None),
+            unscorable: Some("output_blocked".into()),
+        }),
         _ => Err((
             "unsupported".into(),
             "the target produced an output kind this runner does not know".into(),
         )),
     }
-}
-
-fn unreachable_blocked() -> Result<Prepared, (String, String)> {
-    // Blocked outputs are recorded before preparation; keep this total.
-    Ok(Prepared {
-        judged: JudgedOutput::blocked(None),
-        unscorable: Some("output_blocked".into()),
-    })
 }
 
 /// One judge's verdict as written into the record, with its score and usage.
