@@ -127,28 +127,35 @@ pub fn build_target(
             None => (parsed.target(), None),
         };
         if same_file(Path::new(path), dataset.path()) {
-            let models = RecordedResponses::models(dataset)?;
-            let model = match (model, models.as_slice()) {
-                (Some(m), _) if models.iter().any(|x| x == m) => m.to_string(),
-                (Some(m), _) => {
-                    return Err(EvalError::Setup(format!(
-                        "{spec}: the dataset records no responses of model {m:?}; it has: {}",
-                        models.join(", ")
-                    )));
-                }
-                (None, [only]) => only.clone(),
-                (None, _) => {
-                    return Err(EvalError::Setup(format!(
-                        "{spec}: name the model to replay with #MODEL; the dataset records: {}",
-                        if models.is_empty() {
-                            "none".to_string()
-                        } else {
-                            models.join(", ")
-                        }
-                    )));
-                }
+            // One pass indexes the named model; the list of recorded models
+            // (another pass) is only needed to choose one or to explain an error.
+            let recorded_models = || -> Result<String> {
+                let models = RecordedResponses::models(dataset)?;
+                Ok(if models.is_empty() {
+                    "none".to_string()
+                } else {
+                    models.join(", ")
+                })
+            };
+            let model = match model {
+                Some(m) => m.to_string(),
+                None => match RecordedResponses::models(dataset)?.as_slice() {
+                    [only] => only.clone(),
+                    _ => {
+                        return Err(EvalError::Setup(format!(
+                            "{spec}: name the model to replay with #MODEL; the dataset records: {}",
+                            recorded_models()?
+                        )));
+                    }
+                },
             };
             let recorded = Arc::new(RecordedResponses::load(Arc::clone(dataset), &model)?);
+            if recorded.is_empty() {
+                return Err(EvalError::Setup(format!(
+                    "{spec}: the dataset records no responses of model {model:?}; it has: {}",
+                    recorded_models()?
+                )));
+            }
             return Ok(Target {
                 model,
                 target: Arc::new(DatasetReplay::new(Arc::clone(&recorded))),
