@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-mod proof_support;
+use crate::proof_support;
 
 use std::collections::BTreeSet;
 use std::process::{Child, Output, Stdio};

@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod proof_support;
+use crate::proof_support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

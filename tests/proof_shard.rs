@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod proof_support;
+use crate::proof_support;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use assurai::dataset::Dataset;
-use assurai::eval::run::{RecordedResponses, calibrate_runs, safe_file_name};
 use assurai::judge::{Calibration, Language};
+use assurai::runner::{RecordedResponses, calibrate_runs, safe_file_name};
 
 use super::run::{check_dataset, replay_models, usage};
 

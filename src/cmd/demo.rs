@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use assurai::dataset::Dataset;
-use assurai::eval::run::RecordedResponses;
+use assurai::runner::RecordedResponses;
 
 use super::run::{check_dataset, replay_models, summary_table, write_report};
 

@@ -8,11 +8,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use assurai::dataset::{Dataset, Shard};
 use assurai::eval::MANIFEST_FILE;
-use assurai::eval::run::{
-    CancelToken, EvalConfig, EvalOutcome, Progress, evaluate, safe_file_name,
-};
 use assurai::eval::{Report, ReportOptions};
 use assurai::judge::Language;
+use assurai::runner::{CancelToken, EvalConfig, EvalOutcome, Progress, evaluate, safe_file_name};
 
 /// Arguments of `assurai run`.
 #[derive(Debug, clap::Args)]

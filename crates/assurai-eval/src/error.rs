@@ -144,14 +144,6 @@ pub enum EvalError {
         /// The run directory.
         dir: PathBuf,
     },
-    /// The dataset of a run cannot be read, or an instance cannot be sent
-    /// (fix the dataset).
-    #[error("dataset: {0}")]
-    Dataset(String),
-    /// A run cannot start: the target, a judge or an option is misconfigured
-    /// (fix the command line).
-    #[error("run setup: {0}")]
-    Setup(String),
 }
 
 impl EvalError {

@@ -37,7 +37,6 @@ mod inspect;
 mod manifest;
 mod record;
 mod report;
-pub mod run;
 mod store;
 mod taxo;
 

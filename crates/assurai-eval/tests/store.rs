@@ -329,7 +329,12 @@ fn sigkill_mid_run_then_resume_loses_nothing_and_duplicates_nothing() {
     let path = dir.path().join(RESULTS_FILE);
     let spawn = || {
         std::process::Command::new(&exe)
-            .args(["crash_child", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "store::crash_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("ASSURAI_EVAL_CRASH_DIR", dir.path())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

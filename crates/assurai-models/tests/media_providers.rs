@@ -1,7 +1,7 @@
 //! Image, speech, transcription, video and Gemini providers against a scripted local server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

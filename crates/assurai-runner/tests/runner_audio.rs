@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use assurai_dataset::Dataset;
-use assurai_eval::run::{CancelToken, RunJudge, Runner, Transcription};
 use assurai_eval::{Manifest, RecordReader, ResultStore, Status, StoreOptions};
 use assurai_judge::RefusalJudge;
 use assurai_models::{
     Generation, GenerationRequest, Media, ModelError, Output, TargetModel, Transcriber, Transcript,
     TranscriptionRequest, async_trait,
 };
+use assurai_runner::{CancelToken, RunJudge, Runner, Transcription};
 
 /// A 16-bit mono PCM WAV: a 440 Hz tone, or silence.
 fn wav(seconds: f64, loud: bool) -> Vec<u8> {

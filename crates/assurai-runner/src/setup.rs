@@ -11,8 +11,8 @@ use assurai_judge::{Language, LlmJudge, RefusalJudge};
 use assurai_models::layers::{ModelBuilder, RetryPolicy};
 use assurai_models::{ModelSpec, Registry, TargetModel};
 
-use super::{DatasetReplay, RecordedResponses, RunJudge};
-use crate::{EvalError, Result};
+use crate::{DatasetReplay, RecordedResponses, RunJudge};
+use crate::{Result, RunError};
 
 /// Reliability settings wrapped around live models (target and LLM judges).
 #[derive(Debug, Clone, PartialEq)]
@@ -118,9 +118,9 @@ pub fn build_target(
     api_key_env: Option<&str>,
     reliability: &Reliability,
 ) -> Result<Target> {
-    let parsed: ModelSpec = spec
-        .parse()
-        .map_err(|e: assurai_models::ModelError| EvalError::Setup(e.to_string()))?;
+    let parsed: ModelSpec = spec.parse().map_err(|e: assurai_models::ModelError| {
+        RunError::setup_from(format!("target {spec}"), e)
+    })?;
     if parsed.scheme().eq_ignore_ascii_case("replay") {
         let (path, model) = match parsed.target().rsplit_once('#') {
             Some((p, m)) => (p, Some(m)),
@@ -142,7 +142,7 @@ pub fn build_target(
                 None => match RecordedResponses::models(dataset)?.as_slice() {
                     [only] => only.clone(),
                     _ => {
-                        return Err(EvalError::Setup(format!(
+                        return Err(RunError::setup(format!(
                             "{spec}: name the model to replay with #MODEL; the dataset records: {}",
                             recorded_models()?
                         )));
@@ -151,7 +151,7 @@ pub fn build_target(
             };
             let recorded = Arc::new(RecordedResponses::load(Arc::clone(dataset), &model)?);
             if recorded.is_empty() {
-                return Err(EvalError::Setup(format!(
+                return Err(RunError::setup(format!(
                     "{spec}: the dataset records no responses of model {model:?}; it has: {}",
                     recorded_models()?
                 )));
@@ -165,7 +165,7 @@ pub fn build_target(
         }
         let target = Registry::with_builtins()
             .build(spec)
-            .map_err(|e| EvalError::Setup(e.to_string()))?;
+            .map_err(|e| RunError::setup_from(format!("target {spec}"), e))?;
         let model = model
             .map(str::to_string)
             .unwrap_or_else(|| target.id().trim_start_matches("replay:").to_string());
@@ -178,7 +178,7 @@ pub fn build_target(
     }
     let target = Registry::with_builtins()
         .build(&with_key_env(spec, api_key_env))
-        .map_err(|e| EvalError::Setup(e.to_string()))?;
+        .map_err(|e| RunError::setup_from(format!("target {spec}"), e))?;
     let (model, _) = parsed.model_and_url();
     Ok(Target {
         model: model.to_string(),
@@ -200,8 +200,8 @@ pub fn build_judges(
     reliability: &Reliability,
 ) -> Result<Vec<RunJudge>> {
     if specs.is_empty() {
-        return Err(EvalError::Setup(
-            "give at least one judge: refusal, human or llm:MODEL@URL".into(),
+        return Err(RunError::setup(
+            "give at least one judge: refusal, human or llm:MODEL@URL",
         ));
     }
     specs
@@ -214,10 +214,9 @@ pub fn build_judges(
             if s.eq_ignore_ascii_case("human") {
                 return match &target.recorded {
                     Some(r) => Ok(RunJudge::Human(Arc::clone(r))),
-                    None => Err(EvalError::Setup(
+                    None => Err(RunError::setup(
                         "the human judge needs recorded human scores: use it with a target \
-                         replay:DATASET#MODEL that replays the dataset's responses"
-                            .into(),
+                         replay:DATASET#MODEL that replays the dataset's responses",
                     )),
                 };
             }
@@ -225,11 +224,11 @@ pub fn build_judges(
                 let model_spec = with_key_env(&format!("openai:{rest}"), api_key_env);
                 let model = Registry::with_builtins()
                     .build(&model_spec)
-                    .map_err(|e| EvalError::Setup(format!("judge {s}: {e}")))?;
+                    .map_err(|e| RunError::setup_from(format!("judge {s}"), e))?;
                 let judge = LlmJudge::new(reliability.wrap(model), language).id(s.to_string());
                 return Ok(RunJudge::Judge(Arc::new(judge)));
             }
-            Err(EvalError::Setup(format!(
+            Err(RunError::setup(format!(
                 "unknown judge {s:?}: expected refusal, human or llm:MODEL@URL"
             )))
         })

@@ -12,7 +12,7 @@ use assurai_models::{
 };
 use assurai_taxonomy::Modality;
 
-use crate::{EvalError, Result};
+use crate::{Result, RunError};
 
 /// One recorded output of one model for one instance, media kept as a path.
 #[derive(Debug, Clone)]
@@ -39,11 +39,9 @@ impl RecordedResponses {
     /// Indexes the responses of `model` in `dataset`.
     pub fn load(dataset: Arc<Dataset>, model: &str) -> Result<Self> {
         let mut by_instance = HashMap::new();
-        let records = dataset
-            .records()
-            .map_err(|e| EvalError::Dataset(e.to_string()))?;
+        let records = dataset.records().map_err(RunError::Dataset)?;
         for rec in records {
-            let rec = rec.map_err(|e| EvalError::Dataset(e.to_string()))?;
+            let rec = rec.map_err(RunError::Dataset)?;
             let inst = rec.instance;
             if let Some(r) = inst.responses.iter().find(|r| r.model == model) {
                 by_instance.insert(
@@ -69,11 +67,9 @@ impl RecordedResponses {
     /// order of first appearance.
     pub fn models(dataset: &Dataset) -> Result<Vec<String>> {
         let mut models: Vec<String> = Vec::new();
-        let records = dataset
-            .records()
-            .map_err(|e| EvalError::Dataset(e.to_string()))?;
+        let records = dataset.records().map_err(RunError::Dataset)?;
         for rec in records {
-            let rec = rec.map_err(|e| EvalError::Dataset(e.to_string()))?;
+            let rec = rec.map_err(RunError::Dataset)?;
             for r in &rec.instance.responses {
                 if !models.contains(&r.model) {
                     models.push(r.model.clone());

@@ -8,11 +8,12 @@ use assurai_dataset::{Allocation, Dataset, Instance, Shard};
 use assurai_judge::Language;
 use assurai_models::GenerationSettings;
 
-use super::setup::{Reliability, build_judges, build_target};
-use super::{
+use crate::setup::{Reliability, build_judges, build_target};
+use crate::{
     CancelToken, Progress, RecordedResponses, RunOptions, RunSummary, Runner, Transcription,
 };
-use crate::{EvalError, Manifest, Result, ResultStore, StoreOptions};
+use crate::{Result, RunError};
+use assurai_eval::{Manifest, ResultStore, StoreOptions};
 
 /// Everything that defines an evaluation run.
 ///
@@ -133,8 +134,7 @@ pub async fn evaluate(
     cancel: &CancelToken,
     on_progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<EvalOutcome> {
-    let dataset =
-        Arc::new(Dataset::open(&config.dataset).map_err(|e| EvalError::Dataset(e.to_string()))?);
+    let dataset = Arc::new(Dataset::open(&config.dataset).map_err(RunError::Dataset)?);
     let target = build_target(
         &config.target,
         &dataset,
@@ -148,9 +148,7 @@ pub async fn evaluate(
         config.language,
         &config.reliability,
     )?;
-    let hash = dataset
-        .content_hash()
-        .map_err(|e| EvalError::Dataset(e.to_string()))?;
+    let hash = dataset.content_hash().map_err(RunError::Dataset)?;
     let manifest = Manifest::new(config.manifest_config())
         .with_dataset(config.dataset.display().to_string(), hash)
         .with_tool_version(env!("CARGO_PKG_VERSION"));
@@ -167,7 +165,7 @@ pub async fn evaluate(
         (Some(r), _) => Transcription::Recorded(Arc::clone(r)),
         (None, Some(spec)) => Transcription::Service(
             assurai_models::transcriber_from_spec(spec)
-                .map_err(|e| EvalError::Setup(format!("transcriber {spec}: {e}")))?,
+                .map_err(|e| RunError::setup_from(format!("transcriber {spec}"), e))?,
         ),
         (None, None) => Transcription::None,
     };
@@ -217,7 +215,7 @@ fn selected_instances(
     config: &EvalConfig,
     recorded: Option<Arc<RecordedResponses>>,
 ) -> Result<(InstanceIter, u64)> {
-    let ds_err = |e: assurai_dataset::DatasetError| EvalError::Dataset(e.to_string());
+    let ds_err = RunError::Dataset;
     if let (Some(n), Some(seed)) = (config.limit, config.sample_seed) {
         let sample = dataset
             .sample(seed, n, Allocation::Proportional, config.shard)

@@ -4,7 +4,7 @@ use assurai_dataset::{Content, Dataset, Input, Instance, MediaKind, Part, Role};
 use assurai_judge::{Candidate, Choice, JudgeInput, JudgedOutput, Role as JudgeRole};
 use assurai_models::{ImageData, Message, Part as ModelPart, Role as ModelRole};
 
-use crate::{EvalError, Result};
+use crate::{Result, RunError};
 
 /// Largest input image read from a dataset folder (bytes).
 const MAX_INPUT_IMAGE_BYTES: u64 = 32 * 1024 * 1024;
@@ -64,18 +64,18 @@ fn mime_of(path: &str) -> &'static str {
 
 /// Reads an input image of the dataset, resolved safely inside its folder.
 fn read_image(dataset: &Dataset, path: &str) -> Result<ImageData> {
-    let full = dataset
-        .resolve_media(path)
-        .map_err(|e| EvalError::Dataset(e.to_string()))?;
+    let full = dataset.resolve_media(path).map_err(RunError::Dataset)?;
     let len = std::fs::metadata(&full)
-        .map_err(|e| EvalError::io("cannot read", &full, e))?
+        .map_err(|e| RunError::io("cannot read", &full, e))?
         .len();
     if len > MAX_INPUT_IMAGE_BYTES {
-        return Err(EvalError::Dataset(format!(
-            "input image {path} is {len} bytes, more than the {MAX_INPUT_IMAGE_BYTES}-byte limit"
-        )));
+        return Err(RunError::InputTooLarge {
+            path: path.to_string(),
+            len,
+            limit: MAX_INPUT_IMAGE_BYTES,
+        });
     }
-    let bytes = std::fs::read(&full).map_err(|e| EvalError::io("cannot read", &full, e))?;
+    let bytes = std::fs::read(&full).map_err(|e| RunError::io("cannot read", &full, e))?;
     Ok(ImageData::new(mime_of(path), bytes))
 }
 

@@ -1,14 +1,46 @@
-//! The evaluation runner: streams dataset instances through a target model,
-//! media preparation and one or more judges, and appends one [`Record`](crate::Record) per
-//! (instance, model, epoch) to a [`ResultStore`].
+//! The AssurAI evaluation runner: streams dataset instances through a target
+//! model, media preparation and one or more judges, and appends one
+//! [`Record`](assurai_eval::Record) per (instance, model, epoch) to a
+//! [`ResultStore`].
+//!
+//! This is the one crate that depends on the dataset, models, judge and
+//! media crates together; [`assurai_eval`] (records, store, reports) depends
+//! on none of them, so a program that only reads results compiles no HTTP
+//! client and no image codec.
+//!
+//! The primary entry point is [`evaluate`], which takes an [`EvalConfig`]
+//! (specs as on the command line) and does everything: open the dataset,
+//! build the target and judges, open or resume the store and run. [`Runner`]
+//! is the lower-level loop over instances for callers that build their own
+//! target and judges.
 //!
 //! Work is bounded (at most `concurrency` instances in flight), resumable
 //! (keys already in the store are skipped; errored ones are re-tried with
 //! `retry_errors`) and cancellable (a cancelled run stops starting new
 //! instances and lets those in flight write their records).
+//!
+//! ```
+//! use assurai_runner::{CancelToken, EvalConfig, evaluate};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let dataset = dir.path().join("data.jsonl");
+//! std::fs::write(&dataset, concat!(
+//!     r#"{"id":"t1","risk_factor":"adult_content","prompt_type":"q_only","modality":"text","#,
+//!     r#""prompt":"…","responses":[{"model":"m","output":{"text":"죄송하지만 도와드릴 수 없습니다."},"#,
+//!     r#""scores":[{"annotator":"a1","score":5}]}]}"#,
+//!     "\n",
+//! ))?;
+//! let target = format!("replay:{}#m", dataset.display());
+//! let config = EvalConfig::new(&dataset, dir.path().join("run"), target, vec!["refusal".into()]);
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! let outcome = rt.block_on(evaluate(&config, &CancelToken::new(), &mut |_| {}))?;
+//! assert_eq!(outcome.summary.progress.scored, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod calibrate;
 mod convert;
+mod error;
 mod evaluate;
 mod process;
 mod recorded;
@@ -30,7 +62,9 @@ pub use evaluate::{EvalConfig, EvalOutcome, evaluate};
 pub use recorded::{DatasetReplay, RecordedResponses};
 pub use setup::{Reliability, Target, build_judges, build_target};
 
-use crate::{EvalError, Result, ResultStore, ResumeState, Status};
+use assurai_eval::{ResultStore, ResumeState, Status};
+
+pub use error::{Result, RunError};
 
 /// `s` made safe as one file or folder name: ASCII letters, digits, `-` and
 /// `.` are kept, anything else becomes `_`; at most `max_chars` characters.
@@ -278,7 +312,7 @@ impl Runner {
         store: Arc<ResultStore>,
     ) -> Result<Self> {
         if judges.is_empty() {
-            return Err(EvalError::Setup("a run needs at least one judge".into()));
+            return Err(RunError::setup("a run needs at least one judge"));
         }
         Ok(Self {
             ctx: Arc::new(Context {
@@ -340,14 +374,14 @@ impl Runner {
             ..Progress::default()
         };
         let mut tasks: JoinSet<Result<Status>> = JoinSet::new();
-        let mut failure: Option<EvalError> = None;
+        let mut failure: Option<RunError> = None;
         let mut cancelled = false;
 
         'outer: for item in instances {
             let instance = match item {
                 Ok(i) => Arc::new(i),
                 Err(e) => {
-                    failure = Some(EvalError::Dataset(e.to_string()));
+                    failure = Some(RunError::Dataset(e));
                     break;
                 }
             };
@@ -395,7 +429,7 @@ impl Runner {
         &self,
         joined: std::result::Result<Result<Status>, tokio::task::JoinError>,
         progress: &mut Progress,
-        failure: &mut Option<EvalError>,
+        failure: &mut Option<RunError>,
         start: Instant,
         on_progress: &mut (dyn FnMut(&Progress) + Send),
     ) {
@@ -409,7 +443,7 @@ impl Runner {
                 failure.get_or_insert(e);
             }
             Err(join) => {
-                failure.get_or_insert(EvalError::Setup(format!("a run task failed: {join}")));
+                failure.get_or_insert(RunError::Task(join.to_string()));
             }
         }
     }

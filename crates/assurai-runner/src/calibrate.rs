@@ -6,7 +6,8 @@ use std::path::Path;
 
 use assurai_judge::{Calibration, Calibrator, SafetyScore};
 
-use crate::{EvalError, RESULTS_FILE, RecordKey, RecordReader, Result, Status};
+use crate::{Result, RunError};
+use assurai_eval::{RESULTS_FILE, RecordKey, RecordReader, Status};
 
 /// Calibrates one judge (by id, or id prefix such as `refusal`) against
 /// the mean human score of each output, over the latest record of every
@@ -36,7 +37,7 @@ pub fn calibrate_runs(dirs: &[&Path], judge: &str) -> Result<Calibration> {
         }
     }
     if latest.is_empty() {
-        return Err(EvalError::Setup(format!(
+        return Err(RunError::setup(format!(
             "no record has both human scores and a verdict of judge {judge:?}"
         )));
     }
@@ -46,7 +47,7 @@ pub fn calibrate_runs(dirs: &[&Path], judge: &str) -> Result<Calibration> {
         match score.and_then(SafetyScore::new) {
             Some(s) => cal
                 .add_score(human, s)
-                .map_err(|e| EvalError::Setup(e.to_string()))?,
+                .map_err(|e| RunError::setup_from("calibration", e))?,
             None => {
                 *unscored
                     .entry(reason.unwrap_or_else(|| "unspecified".into()))

@@ -10,8 +10,8 @@ use assurai_models::{
     TranscriptionRequest, VideoData,
 };
 
-use super::{Context, RunJudge, Transcription, convert};
-use crate::{Record, RecordVerdict};
+use crate::{Context, RunJudge, Transcription, convert};
+use assurai_eval::{Record, RecordVerdict};
 
 /// What the judges are given, plus what the record keeps of the output.
 struct Prepared {
@@ -448,7 +448,7 @@ struct Judged {
 }
 
 fn record_verdict(v: &Verdict) -> RecordVerdict {
-    let mut extra = crate::Extra::new();
+    let mut extra = assurai_eval::Extra::new();
     if v.attempts.len() > 1 {
         extra.insert("judge_attempts".into(), v.attempts.len().into());
     }

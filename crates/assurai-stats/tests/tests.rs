@@ -1,0 +1,18 @@
+//! Integration tests of `assurai-stats`.
+//!
+//! One test binary per crate (ripgrep's `autotests = false` layout): each
+//! file beside this one is a module. A new test file must be listed here.
+
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+// Property tests: invariances the statistics must have on any input.
+mod properties;
+mod reference;
+mod studentized_range;

@@ -1,0 +1,33 @@
+//! End-to-end tests of the `assurai` command line and the proofs (crash, faults, security, shards, fuzz).
+//!
+//! One test binary per crate (ripgrep's `autotests = false` layout): each
+//! file beside this one is a module. A new test file must be listed here.
+
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+mod cli_agreement;
+// `assurai calibrate`: a judge against the human scores recorded in the sample.
+mod cli_calibrate;
+mod cli_dataset;
+// The README's first command: `assurai demo` on the shipped sample.
+mod cli_demo;
+// End-to-end tests of `assurai media image|frame|audio`.
+mod cli_media;
+mod cli_report;
+mod cli_run;
+mod cli_stats;
+// End-to-end tests of `assurai taxonomy` and the CLI conventions.
+mod cli_taxonomy;
+mod proof_crash;
+mod proof_faults;
+mod proof_fuzz;
+mod proof_security;
+mod proof_shard;
+mod proof_support;
