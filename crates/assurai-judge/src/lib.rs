@@ -41,8 +41,12 @@
 //! * [`RefusalJudge`] — an offline, deterministic refusal/compliance pattern judge.
 //! * [`EnsembleJudge`] — several judges, median or majority, with a disagreement flag;
 //!   [`ensemble_agreement`] gives Krippendorff's α across items.
+//! * [`GuardJudge`] — a guard model (Kanana Safeguard, Qwen3Guard, Llama Guard 3/4, WildGuard,
+//!   ShieldGemma 1/2, Granite Guardian, KT SafetyGuard) behind an OpenAI-compatible server, with
+//!   each family's prompt convention, a strict parser of its output and a [`CategoryTable`] from
+//!   its categories to the 35 risk factors.
 //! * [`Guard`] — a [`TargetModel`](assurai_models::TargetModel) layer for serving code that replaces
-//!   outputs scoring below a threshold.
+//!   outputs scoring below a threshold; any [`Judge`], guard judges included.
 //! * [`Calibrator`] — judge-versus-human agreement (weighted κ, Spearman ρ, MAE, confusion matrix).
 //!
 //! The design notes and measured figures are in `docs/judge.md`.
@@ -66,7 +70,11 @@ pub use async_trait::async_trait;
 pub use calibrate::{Calibration, Calibrator, ensemble_agreement};
 pub use ensemble::{Aggregation, EnsembleJudge, EnsembleVerdict};
 pub use error::JudgeError;
-pub use guard::{FailMode, Guard, GuardAction, GuardDecision};
+pub use guard::{
+    CategoryRow, CategoryTable, FailMode, Guard, GuardAction, GuardBackend, GuardDecision,
+    GuardFamily, GuardJudge, GuardLabel, GuardOutcome, GuardReading, GuardScope, ScoreRule,
+    UNPARSEABLE_GUARD_REPLY,
+};
 pub use input::{Candidate, Choice, JudgeInput, JudgedOutput, PreparedImage, Role, Turn};
 pub use judge::Judge;
 pub use llm::LlmJudge;

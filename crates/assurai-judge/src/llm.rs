@@ -1,9 +1,13 @@
-//! [`LlmJudge`]: a chat model as the judge — text and vision, with one repair retry.
+//! [`LlmJudge`]: a chat model as the judge — text and vision, one structured call with a text
+//! fallback, and one repair retry.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Instant;
 
 use assurai_models::{
-    GenerationRequest, ImageData, Message, ModelError, Output, Part, Role, TargetModel, Usage,
+    AttemptOutcome, GenerationRequest, ImageData, Message, ModelError, Output, Part, Role,
+    TargetModel, Usage,
 };
 use async_trait::async_trait;
 
@@ -14,6 +18,17 @@ use crate::{
 
 /// A judge that asks a chat model ([`TargetModel`]) with the four-element prompt of
 /// [`PromptBuilder`] and parses the reply with [`VerdictParser`].
+///
+/// **One structured call.** The request carries an OpenAI-compatible `response_format` with the JSON
+/// schema of [`JudgePrompt::response_format`] (`score` 1–5, `rationale`, `refused`,
+/// `risk_factors`). When the server rejects it with HTTP 400, the same request is sent once
+/// without it; if that succeeds, the judge remembers (for every later call, including clones of
+/// it) that the server does not take structured output, logs it once, and uses the text parser
+/// from then on. Both paths go through [`VerdictParser`], so its injection guarantees hold on both:
+/// the reply is the judge's, never a number quoted from the output under judgement.
+///
+/// Transport retries made by a [`Retry`](assurai_models::layers::Retry) layer around the model
+/// are kept as unscored `error` entries of [`Verdict::attempts`], before the attempt that counted.
 ///
 /// Image outputs and video frames are attached to the user message as image parts (the judge model
 /// must accept images). When the reply cannot be parsed (no score, two scores, out of range), the
@@ -55,7 +70,13 @@ pub struct LlmJudge<M> {
     vision: bool,
     repair: bool,
     max_tokens: u32,
+    structured: Arc<AtomicU8>,
 }
+
+/// [`LlmJudge`] structured-output states.
+const STRUCTURED_TRY: u8 = 0;
+const STRUCTURED_OFF: u8 = 1;
+const STRUCTURED_REJECTED: u8 = 2;
 
 impl<M: TargetModel> LlmJudge<M> {
     /// A judge using `model` with the built-in prompt in `language`; id `llm:<model id>`.
@@ -69,7 +90,28 @@ impl<M: TargetModel> LlmJudge<M> {
             vision: true,
             repair: true,
             max_tokens: 512,
+            structured: Arc::new(AtomicU8::new(STRUCTURED_TRY)),
         }
+    }
+
+    /// Whether to ask for structured output with `response_format` (default true; falls back
+    /// to the text parser by itself when the server rejects the field).
+    pub fn structured(self, structured: bool) -> Self {
+        self.structured.store(
+            if structured {
+                STRUCTURED_TRY
+            } else {
+                STRUCTURED_OFF
+            },
+            Ordering::Relaxed,
+        );
+        self
+    }
+
+    /// Whether the judge has found that its server rejects `response_format` (and now uses the
+    /// text parser only).
+    pub fn structured_rejected(&self) -> bool {
+        self.structured.load(Ordering::Relaxed) == STRUCTURED_REJECTED
     }
 
     /// Replaces the prompt builder (template, rubric, language).
@@ -132,23 +174,77 @@ impl<M: TargetModel> LlmJudge<M> {
             })?;
             parts.push(Part::Image { image });
         }
-        Ok(
-            GenerationRequest::new(format!("judge/{}", input.instance_id))
-                .instance(input.instance_id.clone())
-                .system(prompt.system.clone())
-                .message(Message::new(Role::User, parts))
-                .temperature(0.0)
-                .max_tokens(self.max_tokens),
-        )
+        let mut request = GenerationRequest::new(format!("judge/{}", input.instance_id))
+            .instance(input.instance_id.clone())
+            .system(prompt.system.clone())
+            .message(Message::new(Role::User, parts))
+            .temperature(0.0)
+            .max_tokens(self.max_tokens);
+        if self.structured.load(Ordering::Relaxed) == STRUCTURED_TRY {
+            request = request.response_format(JudgePrompt::response_format().to_string());
+        }
+        Ok(request)
+    }
+
+    /// Generates, and when a structured request is rejected with a 400, sends it once more
+    /// without `response_format` and remembers the rejection if that works.
+    async fn generate(
+        &self,
+        request: &GenerationRequest,
+    ) -> Result<(assurai_models::Generation, Vec<JudgeAttempt>), JudgeError> {
+        let mut retries = Vec::new();
+        match self.model.generate(request).await {
+            Ok(g) => {
+                retries.extend(transport_retries(&g));
+                Ok((g, retries))
+            }
+            Err(ModelError::BadRequest {
+                status: Some(400),
+                message,
+            }) if request.settings.response_format.is_some() => {
+                retries.push(JudgeAttempt {
+                    outcome: Outcome::Unscored(UnscoredReason::Error {
+                        message: format!(
+                            "the judge server rejected response_format (HTTP 400): {message}"
+                        ),
+                    }),
+                    raw_reply: String::new(),
+                    usage: TokenUsage::default(),
+                    latency: std::time::Duration::ZERO,
+                });
+                let mut plain = request.clone();
+                plain.settings.response_format = None;
+                let g = self.model.generate(&plain).await.map_err(backend)?;
+                if self
+                    .structured
+                    .compare_exchange(
+                        STRUCTURED_TRY,
+                        STRUCTURED_REJECTED,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    )
+                    .is_ok()
+                {
+                    tracing::warn!(
+                        judge = %self.id,
+                        "the judge server rejects response_format (HTTP 400: {message}); \
+                         using the text verdict parser for the rest of the run"
+                    );
+                }
+                retries.extend(transport_retries(&g));
+                Ok((g, retries))
+            }
+            Err(e) => Err(backend(e)),
+        }
     }
 
     async fn attempt(
         &self,
         request: &GenerationRequest,
         prompt: &JudgePrompt,
-    ) -> Result<(JudgeAttempt, Option<String>), JudgeError> {
+    ) -> Result<(Vec<JudgeAttempt>, Option<String>), JudgeError> {
         let started = Instant::now();
-        let generation = self.model.generate(request).await.map_err(backend)?;
+        let (generation, mut tries) = self.generate(request).await?;
         let usage = token_usage(generation.usage);
         let (outcome, raw_reply, rationale) = match &generation.output {
             Output::Text { text } => {
@@ -171,13 +267,13 @@ impl<M: TargetModel> LlmJudge<M> {
                 });
             }
         };
-        let attempt = JudgeAttempt {
+        tries.push(JudgeAttempt {
             outcome,
             raw_reply,
             usage,
             latency: started.elapsed(),
-        };
-        Ok((attempt, rationale))
+        });
+        Ok((tries, rationale))
     }
 }
 
@@ -212,18 +308,21 @@ impl<M: TargetModel> Judge for LlmJudge<M> {
         }
         let prompt = self.builder.render(input)?;
         let request = self.request(input, &prompt)?;
-        let (first, mut rationale) = self.attempt(&request, &prompt).await?;
-        let mut attempts = vec![first];
-        if let Outcome::Unscored(reason) = &attempts[0].outcome
+        let (mut attempts, mut rationale) = self.attempt(&request, &prompt).await?;
+        let first = attempts.len() - 1;
+        if let Outcome::Unscored(reason) = &attempts[first].outcome
             && self.repair
             && reason.is_parse_problem()
         {
-            let repair = request
+            let mut repair = request
                 .clone()
-                .assistant(attempts[0].raw_reply.clone())
+                .assistant(attempts[first].raw_reply.clone())
                 .user(prompt.repair_message(&reason.to_string()));
+            if self.structured.load(Ordering::Relaxed) != STRUCTURED_TRY {
+                repair.settings.response_format = None;
+            }
             let (second, r) = self.attempt(&repair, &prompt).await?;
-            attempts.push(second);
+            attempts.extend(second);
             rationale = r;
         }
         let mut usage = TokenUsage::default();
@@ -239,6 +338,24 @@ impl<M: TargetModel> Judge for LlmJudge<M> {
         verdict.attempts = attempts;
         Ok(verdict)
     }
+}
+
+/// The failed tries a retry layer made before the generation that counted, as judge attempts.
+fn transport_retries(g: &assurai_models::Generation) -> Vec<JudgeAttempt> {
+    g.attempts
+        .iter()
+        .filter_map(|a| match &a.outcome {
+            AttemptOutcome::Error { kind, message } => Some(JudgeAttempt {
+                outcome: Outcome::Unscored(UnscoredReason::Error {
+                    message: format!("{kind:?}: {message}"),
+                }),
+                raw_reply: String::new(),
+                usage: token_usage(a.usage),
+                latency: a.latency,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 pub(crate) fn token_usage(u: Usage) -> TokenUsage {

@@ -14,6 +14,7 @@
 
 mod calibration;
 mod golden;
+mod guard;
 mod llm_http;
 mod parse_props;
 // Parsing table: one line per judge reply and what it must parse to.

@@ -164,6 +164,12 @@ pub struct GenerationSettings {
     /// Stop sequences.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stop: Vec<String>,
+    /// An OpenAI-compatible `response_format` value as JSON text (for example a `json_schema`
+    /// structured-output request). Sent as is by OpenAI-compatible chat providers; providers
+    /// without the field ignore it. A server that rejects it answers with a
+    /// [`ModelError::BadRequest`] (status 400), which the caller may take as "not supported".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_format: Option<String>,
 }
 
 /// A request to a [`TargetModel`](crate::TargetModel): a conversation plus settings and ids.
@@ -268,6 +274,12 @@ impl GenerationRequest {
     /// Sets the sampling seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.settings.seed = Some(seed);
+        self
+    }
+
+    /// Sets the `response_format` (JSON text, see [`GenerationSettings::response_format`]).
+    pub fn response_format(mut self, json: impl Into<String>) -> Self {
+        self.settings.response_format = Some(json.into());
         self
     }
 

@@ -66,6 +66,8 @@ struct ChatBody<'a> {
     stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     stream_options: Option<StreamOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_format: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -134,6 +136,17 @@ pub(crate) fn body_json(
         })
         .collect();
     let s = &req.settings;
+    let response_format = match &s.response_format {
+        Some(text) => {
+            Some(
+                serde_json::from_str::<Value>(text).map_err(|e| ModelError::BadRequest {
+                    status: None,
+                    message: format!("response_format is not valid JSON: {e}"),
+                })?,
+            )
+        }
+        None => None,
+    };
     let body = ChatBody {
         model,
         messages,
@@ -145,6 +158,7 @@ pub(crate) fn body_json(
         stream_options: stream.then_some(StreamOptions {
             include_usage: true,
         }),
+        response_format,
     };
     serde_json::to_vec(&body).map_err(|e| ModelError::BadRequest {
         status: None,

@@ -6,12 +6,14 @@
 
 mod chat;
 mod images;
+mod json;
 mod speech;
 mod transcription;
 mod video;
 
 pub use chat::OpenAiChat;
 pub use images::OpenAiImages;
+pub use json::OpenAiJson;
 pub use speech::OpenAiSpeech;
 pub use transcription::OpenAiTranscriber;
 pub use video::OpenAiVideo;
