@@ -6,7 +6,9 @@
 //! generator) for the comparison in `docs/benchmarks.md`.
 #![allow(missing_docs, clippy::unwrap_used, clippy::print_stderr)]
 
-use assurai_stats::{RandomSource, SplitMix64, compare_groups};
+use assurai_stats::{
+    ConfusionMatrix, RandomSource, SplitMix64, compare_groups, correct_group, score_counts,
+};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
 /// 35 groups of scores 1–5; group `g` skews towards 5 by `(g % 7) / 10`.
@@ -47,5 +49,45 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// A lenient judge's calibration (11,480 pairs, the dataset's size): human
+/// score h judged h with probability 0.6, h + 1 with 0.25, h + 2 with 0.15
+/// (capped at 5).
+fn calibration() -> ConfusionMatrix {
+    let mut rng = SplitMix64::new(7);
+    let mut c = ConfusionMatrix::new();
+    for i in 0..11_480u32 {
+        let h = (i % 5) as u8 + 1;
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let up = if u < 0.6 {
+            0
+        } else if u < 0.85 {
+            1
+        } else {
+            2
+        };
+        c.add(h, (h + up).min(5)).unwrap();
+    }
+    c
+}
+
+/// The whole `assurai correct` computation for 35 groups over 1,000,000
+/// judge scores: count each group's scores, then the Rogan–Gladen rate with
+/// its interval and the EM distribution per group.
+fn bench_correction(c: &mut Criterion) {
+    let cal = calibration();
+    let groups: Vec<Vec<u8>> = scores(1_000_000)
+        .into_iter()
+        .map(|(_, g)| g.into_iter().map(|x| x as u8).collect())
+        .collect();
+    c.bench_function("correct_35_groups_1e6", |b| {
+        b.iter(|| {
+            for g in std::hint::black_box(&groups) {
+                let counts = score_counts(g).unwrap();
+                std::hint::black_box(correct_group(&cal, 2, &counts).unwrap());
+            }
+        })
+    });
+}
+
+criterion_group!(benches, bench, bench_correction);
 criterion_main!(benches);

@@ -27,6 +27,19 @@ pub enum StatsError {
         /// The offending value.
         value: f64,
     },
+    /// A value is outside the range the statistic accepts (e.g. a score
+    /// that is not 1–5).
+    #[error("{what}: value at index {index} is {value}, expected {expected}")]
+    OutOfRange {
+        /// Which input holds the value.
+        what: String,
+        /// Position of the value in that input.
+        index: usize,
+        /// The offending value.
+        value: f64,
+        /// What is accepted.
+        expected: &'static str,
+    },
     /// The data make the statistic undefined, e.g. zero variance in every
     /// group, or all raters using a single category.
     #[error("degenerate input: {0}")]
@@ -107,6 +120,24 @@ pub(crate) fn same_len(
             left_len: a.len(),
             right,
             right_len: b.len(),
+        })
+    }
+}
+
+pub(crate) fn same_len_usize(
+    left: &'static str,
+    left_len: usize,
+    right: &'static str,
+    right_len: usize,
+) -> Result<()> {
+    if left_len == right_len {
+        Ok(())
+    } else {
+        Err(StatsError::LengthMismatch {
+            left,
+            left_len,
+            right,
+            right_len,
         })
     }
 }

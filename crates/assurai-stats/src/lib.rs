@@ -10,6 +10,13 @@
 //! Games–Howell and Dunn post-hoc tests, paired tests, agreement
 //! statistics, Wilson intervals and seeded bootstrap intervals.
 //!
+//! [`correct_group`] removes a judge's measured error (a [`ConfusionMatrix`]
+//! of human versus judge scores) from a group's judge scores: the
+//! Rogan–Gladen unsafe rate with a delta-method interval, and the EM
+//! estimate of the true 1–5 distribution; [`clustered_mean`] gives standard
+//! errors clustered by instance (several epochs). The estimators are
+//! described in the crate's README.
+//!
 //! ```
 //! use assurai_stats::{compare_groups, group_by_first_appearance};
 //!
@@ -43,7 +50,9 @@
 mod agreement;
 mod anova;
 mod bootstrap;
+mod cluster;
 mod compare;
+mod correction;
 mod descriptive;
 mod error;
 mod histogram;
@@ -65,8 +74,15 @@ pub use anova::{
     one_way_anova, welch_anova,
 };
 pub use bootstrap::{BootstrapMethod, RandomSource, SplitMix64, bootstrap_ci};
+pub use cluster::{ClusteredMean, clustered_mean, clustered_mean_from_sums};
 pub use compare::{
     GroupComparison, GroupSummary, TukeyRow, compare_groups, group_by_first_appearance,
+};
+pub use correction::{
+    BinaryCalibration, BootstrapRate, ConfusionMatrix, CorrectedDistribution, CorrectedRate,
+    EM_MAX_ITERATIONS, EM_TOLERANCE, GroupCorrection, correct_group, correct_group_with_variance,
+    em_distribution, rogan_gladen, rogan_gladen_bootstrap, rogan_gladen_with_variance,
+    score_counts,
 };
 pub use descriptive::{
     Frequency, Summary, describe, frequencies, mean_absolute_error, t_interval, wilson_interval,

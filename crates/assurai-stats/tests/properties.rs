@@ -253,3 +253,81 @@ proptest! {
         }
     }
 }
+
+/// A 5×5 calibration (counts 0–40 per cell) and a group's judge counts.
+fn calibration_and_group() -> impl Strategy<Value = (st::ConfusionMatrix, [u64; 5])> {
+    (
+        prop::array::uniform5(prop::array::uniform5(0u64..40)),
+        prop::array::uniform5(0u64..200),
+    )
+        .prop_filter("non-empty group", |(_, g)| g.iter().sum::<u64>() > 0)
+        .prop_map(|(c, g)| (st::ConfusionMatrix::from_counts(c), g))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn corrected_distribution_is_on_the_simplex((cal, group) in calibration_and_group()) {
+        let g = st::correct_group(&cal, 2, &group).unwrap();
+        if let Some(p) = g.corrected_distribution {
+            prop_assert!(p.iter().all(|&x| (0.0..=1.0).contains(&x)), "{p:?}");
+            prop_assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{p:?}");
+            let mean = g.corrected_mean.unwrap();
+            prop_assert!((1.0..=5.0).contains(&mean));
+            prop_assert!(g.em_iterations.unwrap() >= 1);
+        } else {
+            prop_assert!(g.em_iterations.is_none() && !g.notes.is_empty());
+        }
+    }
+
+    #[test]
+    fn corrected_rate_is_in_its_interval_and_in_0_1((cal, group) in calibration_and_group(), t in 1u8..=4) {
+        let g = st::correct_group(&cal, t, &group).unwrap();
+        match (g.corrected_unsafe_rate, g.ci95) {
+            (Some(p), Some(ci)) => {
+                prop_assert!((0.0..=1.0).contains(&p));
+                prop_assert!(ci.contains(p), "{p} not in {ci:?}");
+                prop_assert!(ci.lower >= 0.0 && ci.upper <= 1.0);
+            }
+            (None, None) => prop_assert!(!g.notes.is_empty()),
+            other => prop_assert!(false, "{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_perfect_judge_changes_nothing(diag in prop::array::uniform5(1u64..50), group in prop::array::uniform5(0u64..300), t in 1u8..=4) {
+        prop_assume!(group.iter().sum::<u64>() > 0);
+        let mut c = [[0u64; 5]; 5];
+        for (i, d) in diag.iter().enumerate() {
+            c[i][i] = *d;
+        }
+        let cal = st::ConfusionMatrix::from_counts(c);
+        let g = st::correct_group(&cal, t, &group).unwrap();
+        // (q + 1 − 1) / 1 equals q up to one rounding.
+        prop_assert!((g.corrected_unsafe_rate.unwrap() - g.observed_unsafe_rate).abs() < 1e-15);
+        let p = g.corrected_distribution.unwrap();
+        for (x, y) in p.iter().zip(&g.observed_distribution) {
+            prop_assert!((x - y).abs() < 1e-15, "{p:?} vs {:?}", g.observed_distribution);
+        }
+        prop_assert_eq!(g.converged, Some(true));
+    }
+
+    #[test]
+    fn clustered_ci_contains_the_mean(xs in prop::collection::vec((1u8..=5, 0u8..8), 2..80)) {
+        let values: Vec<f64> = xs.iter().map(|x| f64::from(x.0)).collect();
+        let clusters: Vec<u8> = xs.iter().map(|x| x.1).collect();
+        match st::clustered_mean(&values, &clusters, 0.95) {
+            Ok(m) => {
+                prop_assert!(m.ci.contains(m.mean) && m.se >= 0.0);
+                prop_assert!(m.n_clusters >= 2);
+            }
+            Err(_) => {
+                let mut k = clusters.clone();
+                k.sort_unstable();
+                k.dedup();
+                prop_assert!(k.len() < 2);
+            }
+        }
+    }
+}

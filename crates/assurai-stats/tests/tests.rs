@@ -13,6 +13,7 @@
 )]
 
 // Property tests: invariances the statistics must have on any input.
+mod correction;
 mod properties;
 mod reference;
 mod studentized_range;
