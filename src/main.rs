@@ -50,6 +50,8 @@ enum Command {
     Report(cmd::report::Args),
     /// Group statistics of scores in a CSV: descriptives, ANOVA, Welch, Levene, Brown–Forsythe, Kruskal–Wallis, Tukey HSD.
     Stats(cmd::stats::Args),
+    /// Correct a judge's unsafe rates and 1–5 distributions for its measured error against human scores.
+    Correct(cmd::correct::Args),
     /// Inter-annotator agreement from a CSV of labels: percent agreement, Fleiss' κ, Krippendorff's α.
     Agreement(cmd::agreement::Args),
 }
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => cmd::calibrate::run(args),
         Command::Stats(args) => cmd::stats::run(args),
         Command::Agreement(args) => cmd::agreement::run(args),
+        Command::Correct(args) => cmd::correct::run(args),
     };
     match result {
         Ok(code) => code,

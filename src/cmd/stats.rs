@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use assurai_stats::{GroupComparison, compare_groups};
+use assurai_stats::{ClusteredMean, GroupComparison, clustered_mean, compare_groups};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
 /// Arguments of `assurai stats`.
@@ -19,16 +19,27 @@ pub(crate) struct Args {
     /// Column holding the numeric score.
     #[arg(long)]
     score_col: String,
+    /// Column naming the cluster of each score (e.g. the instance id when a run has several
+    /// epochs): adds standard errors and 95% intervals clustered by it.
+    #[arg(long, value_name = "C")]
+    cluster_col: Option<String>,
     /// Print one JSON object instead of tables.
     #[arg(long)]
     json: bool,
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let mut table = CsvTable::open(&args.file, &[&args.group_col, &args.score_col])?;
+    let mut names = vec![args.group_col.as_str(), args.score_col.as_str()];
+    if let Some(c) = &args.cluster_col {
+        names.push(c);
+    }
+    let mut table = CsvTable::open(&args.file, &names)?;
     let (gi, si) = (table.columns[0], table.columns[1]);
+    let ci = table.columns.get(2).copied();
     // Groups in order of first appearance, with the first line of each.
     let mut groups: Vec<(String, Vec<f64>, u64)> = Vec::new();
+    // The cluster label of each score, per group (with --cluster-col).
+    let mut clusters: Vec<Vec<String>> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for row in table.rows()? {
         let row = row?;
@@ -36,9 +47,21 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let score = row.number(si, &args.score_col)?;
         let i = *index.entry(group.clone()).or_insert_with(|| {
             groups.push((group, Vec::new(), row.line));
+            clusters.push(Vec::new());
             groups.len() - 1
         });
         groups[i].1.push(score);
+        if let (Some(ci), Some(col)) = (ci, &args.cluster_col) {
+            let c = row.get(ci);
+            if c.is_empty() {
+                bail!(
+                    "{}:{}: column {col:?}: empty cluster label",
+                    args.file.display(),
+                    row.line
+                );
+            }
+            clusters[i].push(c.to_owned());
+        }
     }
     if groups.is_empty() {
         bail!("{}: no data rows after the header", args.file.display());
@@ -66,12 +89,71 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .map(|(n, s, _)| (n.as_str(), s.as_slice()))
         .collect();
     let result = compare_groups(&named).with_context(|| format!("{}", args.file.display()))?;
+    let clustered: Option<Vec<Option<ClusteredMean>>> = args.cluster_col.as_ref().map(|_| {
+        groups
+            .iter()
+            .zip(&clusters)
+            .map(|((_, scores, _), labels)| clustered_mean(scores, labels, 0.95).ok())
+            .collect()
+    });
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
+        let mut value = serde_json::to_value(&result)?;
+        if let (Some(cl), Some(rows)) = (
+            &clustered,
+            value.get_mut("groups").and_then(|g| g.as_array_mut()),
+        ) {
+            for (row, c) in rows.iter_mut().zip(cl) {
+                if let Some(obj) = row.as_object_mut() {
+                    obj.insert("cluster_se".into(), serde_json::json!(c.map(|c| c.se)));
+                    obj.insert(
+                        "cluster_ci95".into(),
+                        serde_json::json!(c.map(|c| [c.ci.lower, c.ci.upper])),
+                    );
+                    obj.insert(
+                        "n_clusters".into(),
+                        serde_json::json!(c.map(|c| c.n_clusters)),
+                    );
+                }
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         println!("{}", human(&result));
+        if let (Some(cl), Some(col)) = (&clustered, &args.cluster_col) {
+            println!("\n{}", clustered_table(&result, cl, col));
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn clustered_table(c: &GroupComparison, clustered: &[Option<ClusteredMean>], col: &str) -> String {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED).set_header([
+        "Group",
+        "N",
+        "Clusters",
+        "Mean",
+        "Clustered SE",
+        "95% CI",
+    ]);
+    for (g, m) in c.groups.iter().zip(clustered) {
+        let (k, se, ci) = m.map_or(("< 2".into(), "–".into(), "–".into()), |m| {
+            (
+                m.n_clusters.to_string(),
+                format!("{:.4}", m.se),
+                format!("[{:.3}, {:.3}]", m.ci.lower, m.ci.upper),
+            )
+        });
+        t.add_row([
+            Cell::new(&g.group),
+            num(g.n.to_string()),
+            num(k),
+            num(format!("{:.3}", g.mean)),
+            num(se),
+            num(ci),
+        ]);
+    }
+    format!("Standard errors clustered by {col:?} (t on clusters − 1 df)\n{t}")
 }
 
 fn human(c: &GroupComparison) -> String {
