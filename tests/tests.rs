@@ -15,6 +15,8 @@
 mod cli_agreement;
 // `assurai calibrate`: a judge against the human scores recorded in the sample.
 mod cli_calibrate;
+// `assurai correct`, `stats --cluster-col`, `report --calibration`: the judge-error correction.
+mod cli_correct;
 mod cli_dataset;
 // The README's first command: `assurai demo` on the shipped sample.
 mod cli_demo;

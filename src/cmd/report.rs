@@ -33,6 +33,10 @@ pub(crate) struct Args {
     /// Write one Inspect `.eval` log per model into this directory.
     #[arg(long, value_name = "OUT_DIR")]
     inspect_log: Option<PathBuf>,
+    /// Correct the unsafe rates and score distributions for the judge's measured error: the
+    /// folder `assurai calibrate` wrote for the same judge (its --out plus the judge's name).
+    #[arg(long, value_name = "CAL_DIR")]
+    calibration: Option<PathBuf>,
     /// Lowest-scoring examples shown per model.
     #[arg(long, default_value_t = 5, value_name = "N")]
     examples: usize,
@@ -40,7 +44,10 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let dirs: Vec<&Path> = args.runs.iter().map(PathBuf::as_path).collect();
-    let options = ReportOptions::default().worst_examples(args.examples);
+    let mut options = ReportOptions::default().worst_examples(args.examples);
+    if let Some(cal) = &args.calibration {
+        options = options.calibration(cal);
+    }
     let report = Report::from_runs(&dirs, &options)?;
     let mut written: Vec<PathBuf> = Vec::new();
     if let Some(path) = &args.md {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 ///
 /// The variants are grouped by what the caller can do about them:
 /// - fix the input: [`EvalError::InvalidRecord`], [`EvalError::InvalidManifest`],
+///   [`EvalError::Calibration`],
 ///   [`EvalError::CorruptStore`], [`EvalError::InvalidInput`];
 /// - choose another run directory or the same configuration:
 ///   [`EvalError::ConfigMismatch`], [`EvalError::Overlap`],
@@ -53,6 +54,15 @@ pub enum EvalError {
         /// The field at fault.
         field: &'static str,
         /// What was expected.
+        message: String,
+    },
+    /// A calibration directory (`assurai report --calibration`) cannot be
+    /// used: no calibration pairs, or a judge other than the runs' judge.
+    #[error("calibration {dir}: {message}")]
+    Calibration {
+        /// The calibration directory.
+        dir: PathBuf,
+        /// What is wrong.
         message: String,
     },
     /// `manifest.json` cannot be read or has an unsupported schema.

@@ -12,6 +12,7 @@
     clippy::print_stderr
 )]
 
+mod corrected;
 mod html;
 mod inspect;
 mod props;

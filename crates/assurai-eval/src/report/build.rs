@@ -32,6 +32,9 @@ pub struct ReportOptions {
     /// Longest prompt/output/rationale text kept per example, in characters
     /// (default 1,500).
     pub max_example_chars: usize,
+    /// A calibration directory (`assurai calibrate`'s output for the runs'
+    /// judge): adds the `corrected` numbers (default none).
+    pub calibration: Option<PathBuf>,
 }
 
 impl Default for ReportOptions {
@@ -39,6 +42,7 @@ impl Default for ReportOptions {
         Self {
             worst_examples: 5,
             max_example_chars: 1_500,
+            calibration: None,
         }
     }
 }
@@ -47,6 +51,12 @@ impl ReportOptions {
     /// Sets [`ReportOptions::worst_examples`].
     pub fn worst_examples(mut self, n: usize) -> Self {
         self.worst_examples = n;
+        self
+    }
+
+    /// Sets [`ReportOptions::calibration`].
+    pub fn calibration(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.calibration = Some(dir.into());
         self
     }
 }
@@ -550,6 +560,10 @@ impl Report {
     /// [`EvalError::Overlap`].
     pub fn from_runs(dirs: &[&Path], options: &ReportOptions) -> Result<Report> {
         let acc = accumulate(dirs, options)?;
-        numbers::finish(acc)
+        let mut report = numbers::finish(acc)?;
+        if let Some(cal) = &options.calibration {
+            super::corrected::apply(&mut report, dirs, cal)?;
+        }
+        Ok(report)
     }
 }

@@ -159,6 +159,9 @@ impl Report {
         if !self.agreement.is_empty() {
             h.push_str(r##"<a href="#agreement">Judge vs human</a>"##);
         }
+        if self.calibration.is_some() {
+            h.push_str(r##"<a href="#corrected">Corrected</a>"##);
+        }
         if !self.worst_examples.is_empty() {
             h.push_str(r##"<a href="#examples">Examples</a>"##);
         }
@@ -367,6 +370,7 @@ impl Report {
 
         self.comparison_html(&mut h);
         self.agreement_html(&mut h);
+        self.corrected_html(&mut h);
         self.examples_html(&mut h, &model_idx);
 
         if !self.notes.is_empty() {

@@ -247,6 +247,7 @@ impl Report {
                 );
             }
         }
+        self.corrected_markdown(&mut md, cell);
         if !self.notes.is_empty() {
             let _ = writeln!(md, "\n## Notes\n");
             for n in &self.notes {

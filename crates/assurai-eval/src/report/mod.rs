@@ -2,6 +2,7 @@
 //! modality, between-model comparisons, and their renderings.
 
 mod build;
+mod corrected;
 mod csv_out;
 mod fmt;
 mod html;
@@ -12,6 +13,7 @@ mod types;
 
 pub use build::ReportOptions;
 pub(crate) use build::index_runs;
+pub use corrected::{CalibrationSummary, Corrected, UNSAFE_THRESHOLD};
 pub use types::{
     Dimension, Example, GroupRow, HumanAgreement, JudgeAgreement, ModelSummary, PairedComparison,
     REPORT_SCHEMA_VERSION, Report, RunInfo,

@@ -193,6 +193,7 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
         judge_agreement: judge_agreement_rows,
         worst_examples,
         notes,
+        calibration: None,
     })
 }
 
@@ -227,6 +228,7 @@ fn model_summary(m: &ModelAcc, level: f64, notes: &mut Vec<String>) -> ModelSumm
         error_kinds: m.error_kinds.clone(),
         n_total: m.all.total(),
         distribution: m.all.hist,
+        corrected: None,
     }
 }
 
@@ -264,6 +266,7 @@ fn rows<'a>(
             n_unscored: cell.unscored,
             n_error: cell.error,
             distribution: cell.hist,
+            corrected: None,
         });
     }
 }

@@ -48,6 +48,10 @@ pub struct Report {
     pub worst_examples: Vec<Example>,
     /// Statistics that could not be computed, and why.
     pub notes: Vec<String>,
+    /// With `--calibration`: the judge's measured error the `corrected`
+    /// objects remove (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<super::corrected::CalibrationSummary>,
 }
 
 /// One run directory read by the report.
@@ -106,6 +110,10 @@ pub struct ModelSummary {
     pub n_total: u64,
     /// Counts of scores 1, 2, 3, 4, 5.
     pub distribution: [u64; 5],
+    /// With `--calibration`: the unsafe rate and distribution corrected for
+    /// the judge's error (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<super::corrected::Corrected>,
 }
 
 /// The grouping of a [`GroupRow`] table.
@@ -175,6 +183,8 @@ pub struct GroupRow {
     pub n_error: u64,
     /// Counts of scores 1–5.
     pub distribution: [u64; 5],
+    /// With `--calibration`, on `by_category` rows: the corrected numbers.
+    pub corrected: Option<super::corrected::Corrected>,
 }
 
 impl Serialize for GroupRow {
@@ -192,6 +202,9 @@ impl Serialize for GroupRow {
         m.serialize_entry("n_unscored", &self.n_unscored)?;
         m.serialize_entry("n_error", &self.n_error)?;
         m.serialize_entry("distribution", &self.distribution)?;
+        if let Some(c) = &self.corrected {
+            m.serialize_entry("corrected", c)?;
+        }
         m.end()
     }
 }
