@@ -33,8 +33,12 @@ fn verdict(score: u8, version: &str) -> RecordVerdict {
 /// average 2.5, counted as 2).
 fn pair(i: usize) -> (Vec<u8>, u8) {
     let h = (i % 5) as u8 + 1;
-    let j = if i % 3 == 0 { (h + 1).min(5) } else { h };
-    if i % 7 == 0 && h == 2 {
+    let j = if i.is_multiple_of(3) {
+        (h + 1).min(5)
+    } else {
+        h
+    };
+    if i.is_multiple_of(7) && h == 2 {
         (vec![2, 3], j)
     } else {
         (vec![h], j)
@@ -82,7 +86,7 @@ fn write_run(dir: &Path, model: &str, m: usize, epochs: u32, version: &str) {
                 PromptType::QOnly,
                 Modality::Text,
             );
-            if i % 17 == 0 {
+            if i.is_multiple_of(17) {
                 r.set_blocked();
             } else {
                 let s = score(m, i, epoch);
