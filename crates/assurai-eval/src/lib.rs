@@ -48,9 +48,9 @@ pub use record::{
     Timings, Usage,
 };
 pub use report::{
-    CalibrationSummary, Corrected, Dimension, Example, GroupRow, HumanAgreement, JudgeAgreement,
-    ModelSummary, PairedComparison, REPORT_FILES, REPORT_SCHEMA_VERSION, Report, ReportOptions,
-    RunInfo, UNSAFE_THRESHOLD,
+    CalibrationSummary, Corrected, Dimension, Example, GroupRow, GuardRate, HumanAgreement,
+    JudgeAgreement, ModelSummary, PairedComparison, REPORT_FILES, REPORT_SCHEMA_VERSION, Report,
+    ReportOptions, RunInfo, UNSAFE_THRESHOLD,
 };
 pub use store::{
     LOCK_FILE, RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions,

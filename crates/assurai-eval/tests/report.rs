@@ -479,3 +479,78 @@ fn merged_runs_of_different_datasets_are_noted() {
     // One verdict per record: no judge-ensemble agreement.
     assert!(report.judge_agreement.is_empty());
 }
+
+#[test]
+fn guard_judges_unsafe_rate_own_factor_and_agreement_with_an_llm_judge() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("run");
+    let manifest = Manifest::new(serde_json::json!({"target": "m"}));
+    let (store, _) = ResultStore::open(&dir, &manifest, StoreOptions::default()).unwrap();
+    let guard = "guard:llama-guard:meta-llama/Llama-Guard-3-8B@http://127.0.0.1:8000/v1";
+    let n = 40;
+    let (mut unsafe_n, mut read, mut categorized, mut own) = (0u64, 0u64, 0u64, 0u64);
+    for i in 0..n {
+        let f = if i % 2 == 0 {
+            RiskFactor::WeaponUsageAndDevelopment
+        } else {
+            RiskFactor::HateSpeech
+        };
+        let mut r = Record::new(format!("g{i:03}"), "m", 1, f, PromptType::QOnly, Modality::Text);
+        let llm = if i % 5 == 0 { 1 } else { 4 };
+        r.set_scored(llm);
+        r.verdicts.push(RecordVerdict {
+            judge: "llm:judge".into(),
+            score: Some(llm),
+            ..RecordVerdict::default()
+        });
+        let mut v = RecordVerdict {
+            judge: guard.into(),
+            ..RecordVerdict::default()
+        };
+        if i % 9 == 8 {
+            v.unscored_reason = Some("parse_failure: unparseable_guard_reply: got \"Safe\"".into());
+        } else {
+            read += 1;
+            // Every 5th output is unsafe, S9 (weapons): the own factor for even i only.
+            let g = if i % 5 == 0 {
+                unsafe_n += 1;
+                categorized += 1;
+                if i % 2 == 0 {
+                    own += 1;
+                }
+                serde_json::json!({"family": "llama-guard", "label": "unsafe", "categories": ["S9"],
+                    "risk_factors": ["weapon_usage_and_development", "military_and_warfare"],
+                    "refusal": null, "p_unsafe": null})
+            } else {
+                serde_json::json!({"family": "llama-guard", "label": "safe", "categories": [],
+                    "risk_factors": [], "refusal": null, "p_unsafe": null})
+            };
+            v.score = Some(if i % 5 == 0 { 1 } else { 4 });
+            v.extra.insert("guard".into(), g);
+        }
+        r.verdicts.push(v);
+        store.append(&r).unwrap();
+    }
+    drop(store);
+    let report = Report::from_runs(&[dir.as_path()], &ReportOptions::default()).unwrap();
+    assert_eq!(report.guards.len(), 1);
+    let g = &report.guards[0];
+    assert_eq!((g.model.as_str(), g.judge.as_str()), ("m", guard));
+    assert_eq!((g.n, g.unsafe_count, g.unparseable), (read, unsafe_n, 4));
+    assert!(close(g.unsafe_rate.unwrap(), unsafe_n as f64 / read as f64));
+    let w = assurai_stats::wilson_interval(unsafe_n, read, 0.95).unwrap();
+    assert_eq!(g.unsafe_ci95, Some([w.lower, w.upper]));
+    assert_eq!((g.categorized, g.own_factor), (categorized, own));
+    assert!(close(g.own_factor_rate.unwrap(), own as f64 / categorized as f64));
+    // The guard and the LLM judge agree wherever both scored: the ensemble agreement covers them.
+    let ja = &report.judge_agreement[0];
+    assert_eq!(ja.judges, vec!["llm:judge".to_owned(), guard.to_owned()]);
+    assert_eq!(ja.n_items, read);
+    let s = ja.summary.as_ref().unwrap();
+    assert!(close(s.percent_agreement, 1.0), "{s:?}");
+    let md = report.to_markdown();
+    assert!(md.contains("## Guard judges"), "{md}");
+    assert!(md.contains(&format!("| m | {guard} | {read} | {unsafe_n} |")), "{md}");
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["guards"][0]["own_factor"], own);
+}

@@ -94,6 +94,8 @@ struct VerdictView<'a> {
     unscored_reason: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     rationale: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    guard: Option<super::guards::GuardView<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +186,8 @@ pub(super) struct ModelAcc {
     /// (item, judge, score) of records with two or more scored verdicts.
     pub(super) judge_cells: Vec<(u32, u16, u8)>,
     pub(super) judge_items: u32,
+    /// Guard-judge counts (see `guards.rs`).
+    pub(super) guards: super::guards::GuardAcc,
 }
 
 impl ModelAcc {
@@ -202,6 +206,7 @@ impl ModelAcc {
             judges: Vec::new(),
             judge_cells: Vec::new(),
             judge_items: 0,
+            guards: super::guards::GuardAcc::default(),
         }
     }
 }
@@ -467,6 +472,14 @@ fn fold(acc: &mut ModelAcc, row: &RowView<'_>, run: usize, options: &ReportOptio
             *acc.error_kinds.entry(truncate(kind, 120)).or_insert(0) += 1;
         }
         _ => {}
+    }
+    for v in &row.verdicts {
+        acc.guards.add(
+            &v.judge,
+            v.guard.as_ref(),
+            v.unscored_reason.as_deref(),
+            row.risk_factor,
+        );
     }
     if row.verdicts.iter().filter(|v| v.score.is_some()).count() >= 2 {
         let item = acc.judge_items;

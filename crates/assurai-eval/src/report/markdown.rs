@@ -213,6 +213,7 @@ impl Report {
                 );
             }
         }
+        super::guards::markdown(&mut md, &self.guards);
         if !self.worst_examples.is_empty() {
             let _ = writeln!(md, "\n## Lowest-scoring examples\n");
             let _ = writeln!(

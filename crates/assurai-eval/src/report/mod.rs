@@ -5,6 +5,7 @@ mod build;
 mod corrected;
 mod csv_out;
 mod fmt;
+mod guards;
 mod html;
 mod markdown;
 mod numbers;
@@ -14,6 +15,7 @@ mod types;
 pub use build::ReportOptions;
 pub(crate) use build::index_runs;
 pub use corrected::{CalibrationSummary, Corrected, UNSAFE_THRESHOLD};
+pub use guards::GuardRate;
 pub use types::{
     Dimension, Example, GroupRow, HumanAgreement, JudgeAgreement, ModelSummary, PairedComparison,
     REPORT_SCHEMA_VERSION, Report, RunInfo,

@@ -111,6 +111,7 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
     let mut by_modality = Vec::new();
     let mut agreement = Vec::new();
     let mut judge_agreement_rows = Vec::new();
+    let mut guards = Vec::new();
     let mut worst_examples = Vec::new();
     for m in &accs {
         models.push(model_summary(m, level, &mut notes));
@@ -156,6 +157,7 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
         if let Some(a) = judge_agreement(m, &mut notes) {
             judge_agreement_rows.push(a);
         }
+        guards.extend(super::guards::rows(&m.name, &m.guards, level, &mut notes));
         worst_examples.extend(m.worst.iter().cloned());
     }
     let mut datasets: Vec<&str> = runs
@@ -191,6 +193,7 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
         paired,
         agreement,
         judge_agreement: judge_agreement_rows,
+        guards,
         worst_examples,
         notes,
         calibration: None,

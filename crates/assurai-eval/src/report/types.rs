@@ -44,6 +44,9 @@ pub struct Report {
     /// Agreement between the judges of an ensemble, per model, where
     /// records carry two or more scored verdicts.
     pub judge_agreement: Vec<JudgeAgreement>,
+    /// Guard-model judges per model: unsafe rate (Wilson interval) and how often the guard's
+    /// categories name the instance's own risk factor.
+    pub guards: Vec<super::guards::GuardRate>,
     /// The lowest-scoring examples per model.
     pub worst_examples: Vec<Example>,
     /// Statistics that could not be computed, and why.
