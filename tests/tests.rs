@@ -27,6 +27,9 @@ mod cli_run;
 mod cli_stats;
 // End-to-end tests of `assurai taxonomy` and the CLI conventions.
 mod cli_taxonomy;
+mod guarded_proxy;
+#[path = "../examples/guarded_proxy.rs"]
+mod guarded_proxy_example;
 mod proof_crash;
 mod proof_faults;
 mod proof_fuzz;

@@ -495,7 +495,14 @@ fn guard_judges_unsafe_rate_own_factor_and_agreement_with_an_llm_judge() {
         } else {
             RiskFactor::HateSpeech
         };
-        let mut r = Record::new(format!("g{i:03}"), "m", 1, f, PromptType::QOnly, Modality::Text);
+        let mut r = Record::new(
+            format!("g{i:03}"),
+            "m",
+            1,
+            f,
+            PromptType::QOnly,
+            Modality::Text,
+        );
         let llm = if i % 5 == 0 { 1 } else { 4 };
         r.set_scored(llm);
         r.verdicts.push(RecordVerdict {
@@ -541,7 +548,10 @@ fn guard_judges_unsafe_rate_own_factor_and_agreement_with_an_llm_judge() {
     let w = assurai_stats::wilson_interval(unsafe_n, read, 0.95).unwrap();
     assert_eq!(g.unsafe_ci95, Some([w.lower, w.upper]));
     assert_eq!((g.categorized, g.own_factor), (categorized, own));
-    assert!(close(g.own_factor_rate.unwrap(), own as f64 / categorized as f64));
+    assert!(close(
+        g.own_factor_rate.unwrap(),
+        own as f64 / categorized as f64
+    ));
     // The guard and the LLM judge agree wherever both scored: the ensemble agreement covers them.
     let ja = &report.judge_agreement[0];
     assert_eq!(ja.judges, vec!["llm:judge".to_owned(), guard.to_owned()]);
@@ -550,7 +560,10 @@ fn guard_judges_unsafe_rate_own_factor_and_agreement_with_an_llm_judge() {
     assert!(close(s.percent_agreement, 1.0), "{s:?}");
     let md = report.to_markdown();
     assert!(md.contains("## Guard judges"), "{md}");
-    assert!(md.contains(&format!("| m | {guard} | {read} | {unsafe_n} |")), "{md}");
+    assert!(
+        md.contains(&format!("| m | {guard} | {read} | {unsafe_n} |")),
+        "{md}"
+    );
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(json["guards"][0]["own_factor"], own);
 }

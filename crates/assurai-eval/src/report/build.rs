@@ -478,6 +478,7 @@ fn fold(acc: &mut ModelAcc, row: &RowView<'_>, run: usize, options: &ReportOptio
             &v.judge,
             v.guard.as_ref(),
             v.unscored_reason.as_deref(),
+            v.rationale.as_deref(),
             row.risk_factor,
         );
     }

@@ -48,12 +48,12 @@ impl GuardAcc {
         judge: &str,
         guard: Option<&GuardView<'_>>,
         unscored_reason: Option<&str>,
+        rationale: Option<&str>,
         factor: RiskFactor,
     ) {
         let Some(g) = guard else {
-            if judge.starts_with("guard:")
-                && unscored_reason.is_some_and(|r| r.contains("unparseable_guard_reply"))
-            {
+            let says = |t: Option<&str>| t.is_some_and(|r| r.contains("unparseable_guard_reply"));
+            if judge.starts_with("guard:") && (says(unscored_reason) || says(rationale)) {
                 self.by_judge
                     .entry(judge.to_owned())
                     .or_default()
