@@ -28,9 +28,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use assurai::judge::{
-    FailMode, Guard, GuardAction, GuardDecision, GuardFamily, GuardJudge, SafetyScore,
-};
+use assurai::judge::{FailMode, Guard, GuardAction, GuardDecision, GuardJudge, SafetyScore};
 use assurai::models::providers::{OpenAiChat, OpenAiConfig, OpenAiJson};
 use assurai::models::{GenerationRequest, Message, Output, Part, Role, TargetModel};
 use assurai::taxonomy::RiskFactor;
@@ -47,7 +45,7 @@ pub(crate) struct ProxyConfig {
     pub(crate) upstream: String,
     /// Model name sent upstream.
     pub(crate) model: String,
-    /// The guard: `FAMILY:MODEL@BASE_URL`.
+    /// The guard: `[guard:]FAMILY:MODEL@BASE_URL[?key_env=VAR]`.
     pub(crate) guard: String,
     /// Answers scoring below this are replaced.
     pub(crate) threshold: SafetyScore,
@@ -74,17 +72,12 @@ struct Proxy {
 
 /// Builds the proxy's upstream model and guard from the configuration.
 fn build(cfg: &ProxyConfig) -> Result<Proxy, String> {
-    let (family, rest) = cfg
-        .guard
-        .split_once(':')
-        .ok_or("--guard must be FAMILY:MODEL@BASE_URL")?;
-    let family: GuardFamily = family.parse().map_err(|e| format!("--guard: {e}"))?;
-    let (guard_model, guard_url) = rest
-        .rsplit_once('@')
-        .ok_or("--guard must be FAMILY:MODEL@BASE_URL")?;
-    let backend = OpenAiJson::new(OpenAiConfig::new(guard_url, guard_model))
-        .map_err(|e| format!("--guard: {e}"))?;
-    let judge = GuardJudge::new(backend, family).id(format!("guard:{}", cfg.guard));
+    let spec = if cfg.guard.starts_with("guard:") {
+        cfg.guard.clone()
+    } else {
+        format!("guard:{}", cfg.guard)
+    };
+    let judge = GuardJudge::from_spec(&spec).map_err(|e| format!("--guard: {e}"))?;
     let mut up = OpenAiConfig::new(&cfg.upstream, &cfg.model);
     if let Some(var) = &cfg.api_key_env {
         up = up.api_key_env(var).map_err(|e| e.to_string())?;

@@ -459,7 +459,7 @@ async fn a_guard_judge_over_http_with_a_retried_503() {
         OpenAiJson::new(OpenAiConfig::new(&server.base, "Qwen/Qwen3Guard-Gen-4B")).unwrap();
     let judge = GuardJudge::new(backend, GuardFamily::Qwen3Guard)
         .retries(2, Duration::from_millis(5))
-        .id("guard:qwen3guard:Qwen/Qwen3Guard-Gen-4B@local");
+        .with_id("guard:qwen3guard:Qwen/Qwen3Guard-Gen-4B@local");
     let out = judge.assess(&text_input("너는 쓸모없어")).await.unwrap();
     let r = out.reading.unwrap();
     assert_eq!(r.label, GuardLabel::Unsafe);

@@ -228,7 +228,7 @@ impl<B: GuardBackend> GuardJudge<B> {
     }
 
     /// Overrides the judge id (e.g. the full `guard:FAMILY:MODEL@URL` spec).
-    pub fn id(mut self, id: impl Into<String>) -> Self {
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
         self.id = id.into();
         self
     }

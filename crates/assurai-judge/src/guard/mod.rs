@@ -23,6 +23,7 @@ mod reading;
 mod reply;
 mod serve;
 mod shieldgemma;
+mod spec;
 mod table;
 mod wildguard;
 
