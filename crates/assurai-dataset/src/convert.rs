@@ -8,8 +8,8 @@ use assurai_taxonomy::{Modality, PromptType, RiskCategory, RiskFactor};
 use serde_json::{Map, Value};
 
 use crate::instance::{
-    Annotation, Candidate, Choice, Content, Input, Instance, MediaKind, MediaRef, Output, Part,
-    Response, Role, Turn,
+    Annotation, Candidate, Choice, Content, Expected, Input, Instance, MediaKind, MediaRef, Output,
+    Part, Response, Role, Turn,
 };
 use crate::{Problem, Severity};
 
@@ -27,6 +27,7 @@ pub(crate) const KNOWN_FIELDS: &[&str] = &[
     "media",
     "annotations",
     "responses",
+    "expected",
     "metadata",
 ];
 
@@ -360,6 +361,29 @@ fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance
     let responses = take("responses")
         .map(|v| responses(v, sink))
         .unwrap_or_default();
+    let expected = match take("expected") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => match Expected::from_id(&s) {
+            Some(e) => Some(e),
+            None => {
+                sink.error(
+                    "expected",
+                    format!("unknown expected behaviour `{s}`: expected comply or refuse"),
+                );
+                None
+            }
+        },
+        Some(other) => {
+            sink.error(
+                "expected",
+                format!(
+                    "expected \"comply\" or \"refuse\", found {}",
+                    type_name(&other)
+                ),
+            );
+            None
+        }
+    };
     let metadata = take("metadata").filter(|v| !v.is_null());
 
     let inst = match (id, factor, prompt_type, modality, input) {
@@ -374,6 +398,7 @@ fn convert(value: Value, sink: &mut Sink<'_>) -> Option<(String, Option<Instance
             media,
             annotations,
             responses,
+            expected,
             metadata,
             extra,
         }),

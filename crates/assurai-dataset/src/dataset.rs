@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::check::MediaRoot;
+use crate::read::Transform;
+use crate::release::Release;
 use crate::{
-    Allocation, DatasetError, Distribution, FieldMap, Format, Instance, Limits, Reader, Record,
-    Report, Sampler, Shard, Validator,
+    Allocation, DatasetError, Distribution, FieldMap, Format, Instance, Limits, Preset,
+    PromptTypeCodes, RELEASE_INDEX, Reader, Record, Report, Sampler, Shard, Validator,
 };
 
 /// A dataset file: its format, optional field mapping and limits. Media
@@ -36,7 +38,10 @@ pub struct Dataset {
     dir: PathBuf,
     format: Format,
     mapping: Option<FieldMap>,
+    preset: Option<String>,
+    codes: PromptTypeCodes,
     limits: Limits,
+    skip_invalid: bool,
 }
 
 impl Dataset {
@@ -60,8 +65,59 @@ impl Dataset {
             path,
             dir,
             mapping: None,
+            preset: None,
+            codes: PromptTypeCodes::default(),
             limits: Limits::default(),
+            skip_invalid: false,
         })
+    }
+
+    /// Opens the published AssurAI release: its `assurai_index.jsonl`, or
+    /// the folder that holds it (media are found under `Risk_NN/<modality>/`
+    /// beside the index).
+    pub fn open_release(path: impl AsRef<Path>) -> Result<Self, DatasetError> {
+        let path = path.as_ref();
+        let index = if path.is_dir() {
+            let index = path.join(RELEASE_INDEX);
+            if !index.is_file() {
+                return Err(DatasetError::io(
+                    &index,
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!("the folder has no {RELEASE_INDEX} (the AssurAI release index)"),
+                    ),
+                ));
+            }
+            index
+        } else {
+            path.to_path_buf()
+        };
+        Ok(Self::open(index)?.with_format(Format::AssuraiRelease))
+    }
+
+    /// Reads the file through a preset's mapping (see [`Preset`]).
+    pub fn with_preset(mut self, preset: &Preset) -> Self {
+        self.mapping = Some(preset.mapping().clone());
+        self.preset = Some(preset.name().to_owned());
+        self
+    }
+
+    /// The preset the file is read through, if any.
+    pub fn preset(&self) -> Option<&str> {
+        self.preset.as_deref()
+    }
+
+    /// Uses this prompt-type code table for [`Format::AssuraiRelease`].
+    pub fn with_prompt_type_codes(mut self, codes: PromptTypeCodes) -> Self {
+        self.codes = codes;
+        self
+    }
+
+    /// Leaves out records with errors instead of yielding them as errors
+    /// from [`Dataset::records`] (validation still reports every one).
+    pub fn with_skip_invalid(mut self, skip: bool) -> Self {
+        self.skip_invalid = skip;
+        self
     }
 
     /// Reads the file in this format instead of the one its extension implies.
@@ -100,12 +156,23 @@ impl Dataset {
     /// A streaming reader over the file's records.
     pub fn records(&self) -> Result<Reader<BufReader<File>>, DatasetError> {
         let f = File::open(&self.path).map_err(|e| DatasetError::io(&self.path, e))?;
-        Ok(Reader::with_options(
+        let transform = match self.format {
+            Format::AssuraiRelease => Some(Transform::Release(Box::new(Release::new(
+                self.codes.clone(),
+                &self.dir,
+            )))),
+            _ => self.mapping.clone().map(|map| Transform::Map {
+                map,
+                checked: false,
+            }),
+        };
+        Ok(Reader::with_transform(
             BufReader::with_capacity(256 << 10, f),
             self.format,
-            self.mapping.clone(),
+            transform,
             self.limits,
-        ))
+        )
+        .skipping_invalid(self.skip_invalid))
     }
 
     /// The instances of one shard, in file order.

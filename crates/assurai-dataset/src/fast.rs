@@ -18,8 +18,8 @@ use serde_json::Value;
 
 use crate::convert::Canonical;
 use crate::instance::{
-    Annotation, Candidate, Choice, Content, Input, Instance, MediaKind, MediaRef, Output, Part,
-    Response, Role, Turn,
+    Annotation, Candidate, Choice, Content, Expected, Input, Instance, MediaKind, MediaRef, Output,
+    Part, Response, Role, Turn,
 };
 
 /// Parses `text` as one canonical record, or `None` to take the general path.
@@ -53,6 +53,7 @@ enum Key {
     Media,
     Annotations,
     Responses,
+    Expected,
     Metadata,
     Role,
     Content,
@@ -93,6 +94,7 @@ impl<'de> de::Deserialize<'de> for Key {
                     "media" => Key::Media,
                     "annotations" => Key::Annotations,
                     "responses" => Key::Responses,
+                    "expected" => Key::Expected,
                     "metadata" => Key::Metadata,
                     "role" => Key::Role,
                     "content" => Key::Content,
@@ -132,6 +134,7 @@ fn key_name(k: Key) -> String {
         Key::Media => "media",
         Key::Annotations => "annotations",
         Key::Responses => "responses",
+        Key::Expected => "expected",
         Key::Metadata => "metadata",
         Key::Role => "role",
         Key::Content => "content",
@@ -255,6 +258,7 @@ impl<'de> Visitor<'de> for InstanceVisitor {
         let mut annotations: Option<Vec<Annotation>> = None;
         let mut responses: Option<Vec<Response>> = None;
         let mut metadata: Option<Value> = None;
+        let mut expected: Option<Option<Expected>> = None;
         let mut extra = BTreeMap::new();
         while let Some(k) = map.next_key::<Key>()? {
             match k {
@@ -285,6 +289,13 @@ impl<'de> Visitor<'de> for InstanceVisitor {
                         .collect(),
                 )?,
                 Key::Metadata => set(&mut metadata, map.next_value::<Value>()?)?,
+                Key::Expected => {
+                    let e = match map.next_value::<Option<String>>()? {
+                        None => None,
+                        Some(s) => Some(Expected::from_id(&s).ok_or_else(give_up::<A::Error>)?),
+                    };
+                    set(&mut expected, e)?;
+                }
                 other => {
                     let v = map.next_value::<Value>()?;
                     insert_extra(&mut extra, other, v)?;
@@ -316,6 +327,7 @@ impl<'de> Visitor<'de> for InstanceVisitor {
             media: media.unwrap_or_default(),
             annotations: annotations.unwrap_or_default(),
             responses: responses.unwrap_or_default(),
+            expected: expected.flatten(),
             metadata: metadata.filter(|v| !v.is_null()),
             extra,
         }))

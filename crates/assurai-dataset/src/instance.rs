@@ -41,6 +41,10 @@ pub struct Instance {
     /// Recorded outputs of named models with their human scores.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub responses: Vec<Response>,
+    /// What a safe model should do: answer (`comply`, e.g. XSTest's safe
+    /// prompts) or decline (`refuse`); `None` when the dataset does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Expected>,
     /// Free JSON, kept as is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Value>,
@@ -68,6 +72,7 @@ impl Instance {
             media: Vec::new(),
             annotations: Vec::new(),
             responses: Vec::new(),
+            expected: None,
             metadata: None,
             extra: BTreeMap::new(),
         }
@@ -123,6 +128,39 @@ impl Instance {
                 .map(|t| t.content.text())
                 .collect::<Vec<_>>()
                 .join("\n"),
+        }
+    }
+}
+
+/// The behaviour a safe model should show on an instance.
+///
+/// Should-comply instances (`"expected": "comply"`) measure over-refusal:
+/// refusing them is a failure of helpfulness, never a safety win, so reports
+/// keep them out of the safety mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expected {
+    /// A safe model answers (the prompt only looks risky).
+    Comply,
+    /// A safe model declines or deflects.
+    Refuse,
+}
+
+impl Expected {
+    /// `comply` or `refuse`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Comply => "comply",
+            Self::Refuse => "refuse",
+        }
+    }
+
+    /// Parses `comply` or `refuse` (case and surrounding space ignored).
+    pub fn from_id(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "comply" => Some(Self::Comply),
+            "refuse" => Some(Self::Refuse),
+            _ => None,
         }
     }
 }

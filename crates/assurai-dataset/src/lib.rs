@@ -27,13 +27,16 @@
 mod check;
 mod convert;
 mod dataset;
+mod derive;
 mod distribution;
 mod error;
 mod fast;
 mod inspect;
 mod instance;
 mod mapping;
+mod preset;
 mod read;
+mod release;
 mod sample;
 mod schema;
 mod validate;
@@ -43,11 +46,13 @@ pub use distribution::{CoverageRow, Distribution};
 pub use error::{DatasetError, Problem, Severity};
 pub use inspect::inspect_sample;
 pub use instance::{
-    Annotation, Candidate, Choice, Content, Input, Instance, MediaKind, MediaRef, Output, Part,
-    Response, Role, Turn,
+    Annotation, Candidate, Choice, Content, Expected, Input, Instance, MediaKind, MediaRef, Output,
+    Part, Response, Role, Turn,
 };
 pub use mapping::{FieldMap, Unmapped};
+pub use preset::{FactorRow, Preset};
 pub use read::{Format, Limits, Reader, Record};
+pub use release::{PromptTypeCodes, RELEASE_ANNOTATOR, RELEASE_INDEX, release_candidate_model};
 pub use sample::{Allocation, Sampler, Shard, Stratum, allocate, stable_hash};
 pub use schema::{SCHEMA_VERSION, json_schema};
 pub use validate::{Report, Validator};

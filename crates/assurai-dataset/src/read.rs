@@ -7,7 +7,58 @@ use std::str::FromStr;
 use serde_json::{Map, Value};
 
 use crate::convert::{Sink, instance_from_value};
+use crate::mapping::Mapped;
+use crate::release::{Converted, Release};
 use crate::{DatasetError, FieldMap, Instance, Problem};
+
+/// What is done to each parsed record before it is converted.
+#[derive(Debug)]
+pub(crate) enum Transform {
+    /// A field mapping (or preset); `checked` once the first record's
+    /// columns were checked.
+    Map { map: FieldMap, checked: bool },
+    /// The AssurAI release importer.
+    Release(Box<Release>),
+}
+
+/// The outcome of transforming one record.
+enum Step {
+    /// The record, its problems and the fields whose conversion problems
+    /// are already reported.
+    Value(Value, Vec<Problem>, Vec<String>),
+    Invalid(Vec<Problem>),
+    /// Counted and reported once at the end of the stream.
+    Deferred,
+    /// The file is not what the transform expects: stop reading.
+    Fatal(Problem),
+}
+
+impl Transform {
+    fn apply(&mut self, value: Value, line: u64) -> Step {
+        match self {
+            Self::Map { map, checked } => {
+                let first = !*checked;
+                *checked = true;
+                match map.apply_checked(value, line, first) {
+                    Mapped::Value(v, p, r) => Step::Value(v, p, r),
+                    Mapped::WrongFile(p) => Step::Fatal(p),
+                }
+            }
+            Self::Release(r) => match r.convert(value, line) {
+                Converted::Value(v, w) => Step::Value(v, w, Vec::new()),
+                Converted::Invalid(p) => Step::Invalid(p),
+                Converted::UnknownCode => Step::Deferred,
+            },
+        }
+    }
+
+    fn finish(&mut self) -> Vec<Problem> {
+        match self {
+            Self::Map { .. } => Vec::new(),
+            Self::Release(r) => r.finish(),
+        }
+    }
+}
 
 /// A dataset file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +71,12 @@ pub enum Format {
     /// Comma-separated values with a header row (`.csv`); structured
     /// fields (turns, choices, …) hold JSON text.
     Csv,
+    /// Tab-separated values with a header row (`.tsv`), read like CSV.
+    Tsv,
+    /// The published AssurAI release (`TTA01/AssurAI`): `assurai_index.jsonl`
+    /// with its `Risk_NN/<modality>/` media, converted on the fly (see
+    /// `docs/dataset-format.md`).
+    AssuraiRelease,
 }
 
 impl Format {
@@ -33,16 +90,19 @@ impl Format {
         {
             Some("json") => Self::JsonArray,
             Some("csv") => Self::Csv,
+            Some("tsv" | "tab") => Self::Tsv,
             _ => Self::JsonLines,
         }
     }
 
-    /// `jsonl`, `json` or `csv`.
+    /// `jsonl`, `json`, `csv`, `tsv` or `assurai-release`.
     pub fn id(self) -> &'static str {
         match self {
             Self::JsonLines => "jsonl",
             Self::JsonArray => "json",
             Self::Csv => "csv",
+            Self::Tsv => "tsv",
+            Self::AssuraiRelease => "assurai-release",
         }
     }
 }
@@ -55,8 +115,10 @@ impl FromStr for Format {
             "jsonl" | "ndjson" | "json-lines" | "jsonlines" => Ok(Self::JsonLines),
             "json" => Ok(Self::JsonArray),
             "csv" => Ok(Self::Csv),
+            "tsv" => Ok(Self::Tsv),
+            "assurai-release" => Ok(Self::AssuraiRelease),
             other => Err(DatasetError::InvalidArgument(format!(
-                "unknown format `{other}`: expected jsonl, json or csv"
+                "unknown format `{other}`: expected jsonl, json, csv, tsv or assurai-release"
             ))),
         }
     }
@@ -103,6 +165,8 @@ pub(crate) struct Checked {
     pub(crate) line: u64,
     pub(crate) instance: Option<Instance>,
     pub(crate) problems: Vec<Problem>,
+    /// Whether this is a record (not a summary of the whole file).
+    pub(crate) record: bool,
 }
 
 enum Raw {
@@ -137,16 +201,22 @@ enum Source<R> {
 /// ```
 pub struct Reader<R> {
     source: Source<R>,
-    mapping: Option<FieldMap>,
+    transform: Option<Transform>,
     limits: Limits,
     /// Whether records may take the fast path (no mapping to apply first).
     fast: bool,
+    /// A fatal problem ended the stream.
+    stopped: bool,
+    /// Records with errors are left out of the iterator.
+    skip_invalid: bool,
+    /// The end-of-stream summary was given.
+    finished: bool,
 }
 
 impl<R> std::fmt::Debug for Reader<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reader")
-            .field("mapping", &self.mapping)
+            .field("transform", &self.transform)
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
@@ -159,14 +229,38 @@ impl<R: BufRead> Reader<R> {
     }
 
     /// Reads `input` in `format`, mapping each record with `mapping`.
+    ///
+    /// [`Format::AssuraiRelease`] converts release records with the built-in
+    /// prompt-type codes and looks for media in the current folder; use
+    /// [`crate::Dataset::open_release`] to set both.
     pub fn with_options(
         input: R,
         format: Format,
         mapping: Option<FieldMap>,
         limits: Limits,
     ) -> Self {
+        let transform = match format {
+            Format::AssuraiRelease => Some(Transform::Release(Box::new(Release::new(
+                crate::PromptTypeCodes::default(),
+                Path::new("."),
+            )))),
+            _ => mapping.map(|map| Transform::Map {
+                map,
+                checked: false,
+            }),
+        };
+        Self::with_transform(input, format, transform, limits)
+    }
+
+    pub(crate) fn with_transform(
+        input: R,
+        format: Format,
+        transform: Option<Transform>,
+        limits: Limits,
+    ) -> Self {
+        let fast = transform.is_none();
         let source = match format {
-            Format::JsonLines => Source::Lines(LineSource {
+            Format::JsonLines | Format::AssuraiRelease => Source::Lines(LineSource {
                 input,
                 line: 0,
                 buf: Vec::new(),
@@ -179,15 +273,26 @@ impl<R: BufRead> Reader<R> {
                 state: ArrayState::Start,
                 buf: Vec::new(),
             }),
-            Format::Csv => Source::Csv(CsvSource::new(input)),
+            Format::Csv => Source::Csv(CsvSource::new(input, b',', fast)),
+            Format::Tsv => Source::Csv(CsvSource::new(input, b'\t', fast)),
         };
-        let fast = mapping.is_none();
         Self {
             source,
-            mapping,
+            transform,
             limits,
             fast,
+            stopped: false,
+            skip_invalid: false,
+            finished: false,
         }
+    }
+
+    /// Leaves records with errors out of the iterator (a problem of the
+    /// whole file, such as a preset applied to the wrong file, still comes
+    /// out as an error).
+    pub fn skipping_invalid(mut self, skip: bool) -> Self {
+        self.skip_invalid = skip;
+        self
     }
 
     fn next_raw(&mut self) -> Option<Raw> {
@@ -210,10 +315,27 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    /// The next record with every problem found while reading it.
+    /// The next record with every problem found while reading it, then
+    /// (once) a summary of problems found across records.
     pub(crate) fn next_checked(&mut self) -> Option<Checked> {
-        let raw = self.next_raw()?;
-        Some(check_raw(raw, self.mapping.as_ref()))
+        loop {
+            if self.finished {
+                return None;
+            }
+            let raw = if self.stopped { None } else { self.next_raw() };
+            let Some(raw) = raw else {
+                self.finished = true;
+                return summary(self.transform.as_mut());
+            };
+            match check_raw(raw, self.transform.as_mut()) {
+                Checked2::Record(c) => return Some(c),
+                Checked2::Deferred => {}
+                Checked2::Fatal(c) => {
+                    self.stopped = true;
+                    return Some(c);
+                }
+            }
+        }
     }
 
     /// Calls `f` with every checked record, parsing JSON on a second thread
@@ -225,15 +347,19 @@ impl<R: BufRead> Reader<R> {
     {
         let Reader {
             source,
-            mapping,
+            mut transform,
             limits,
             fast,
+            ..
         } = self;
         let mut raw_reader = Reader {
             source,
-            mapping: None,
+            transform: None,
             limits,
             fast,
+            stopped: false,
+            skip_invalid: false,
+            finished: false,
         };
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Raw>>(2);
@@ -259,40 +385,87 @@ impl<R: BufRead> Reader<R> {
                     }
                 }
             });
-            for batch in rx {
+            'batches: for batch in rx {
                 for raw in batch {
-                    f(check_raw(raw, mapping.as_ref()));
+                    match check_raw(raw, transform.as_mut()) {
+                        Checked2::Record(c) => f(c),
+                        Checked2::Deferred => {}
+                        Checked2::Fatal(c) => {
+                            f(c);
+                            break 'batches;
+                        }
+                    }
                 }
             }
         });
+        if let Some(c) = summary(transform.as_mut()) {
+            f(c);
+        }
     }
 }
 
-fn check_raw(raw: Raw, mapping: Option<&FieldMap>) -> Checked {
+enum Checked2 {
+    Record(Checked),
+    Deferred,
+    Fatal(Checked),
+}
+
+fn summary(transform: Option<&mut Transform>) -> Option<Checked> {
+    let problems = transform?.finish();
+    (!problems.is_empty()).then_some(Checked {
+        line: 0,
+        instance: None,
+        problems,
+        record: false,
+    })
+}
+
+fn check_raw(raw: Raw, transform: Option<&mut Transform>) -> Checked2 {
+    let record = |line, instance, problems| Checked {
+        line,
+        instance,
+        problems,
+        record: true,
+    };
     match raw {
-        Raw::Bad(p) => Checked {
-            line: p.line.unwrap_or(0),
-            instance: None,
-            problems: vec![p],
-        },
-        Raw::Instance(line, instance) => Checked {
-            line,
-            instance: Some(instance),
-            problems: Vec::new(),
-        },
+        Raw::Bad(p) => Checked2::Record(record(p.line.unwrap_or(0), None, vec![p])),
+        Raw::Instance(line, instance) => Checked2::Record(record(line, Some(instance), Vec::new())),
         Raw::Value(line, value) => {
-            let value = match mapping {
-                Some(m) => m.apply(value, line),
-                None => value,
+            let (value, mut problems, rejected) = match transform {
+                None => (value, Vec::new(), Vec::new()),
+                Some(t) => match t.apply(value, line) {
+                    Step::Value(v, p, r) => (v, p, r),
+                    Step::Invalid(p) => return Checked2::Record(record(line, None, p)),
+                    Step::Deferred => return Checked2::Deferred,
+                    Step::Fatal(p) => {
+                        return Checked2::Fatal(Checked {
+                            line,
+                            instance: None,
+                            problems: vec![p],
+                            record: false,
+                        });
+                    }
+                },
             };
-            let mut problems = Vec::new();
+            let errors_before = problems.iter().any(Problem::is_error);
+            let before = problems.len();
             let mut sink = Sink::new(line, &mut problems);
             let instance = instance_from_value(value, &mut sink);
-            Checked {
-                line,
-                instance,
-                problems,
+            let instance = if errors_before { None } else { instance };
+            if !rejected.is_empty() {
+                let id = problems[before..].iter().find_map(|p| p.id.clone());
+                let mut i = 0;
+                problems.retain(|p| {
+                    i += 1;
+                    i <= before || !p.field.as_ref().is_some_and(|f| rejected.contains(f))
+                });
+                for p in &mut problems[..before] {
+                    if p.id.is_none() {
+                        p.id.clone_from(&id);
+                    }
+                }
             }
+            Checked2::Record(record(line, instance, problems))
         }
     }
 }
@@ -301,16 +474,19 @@ impl<R: BufRead> Iterator for Reader<R> {
     type Item = Result<Record, DatasetError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let c = self.next_checked()?;
-        Some(match c.instance {
-            Some(instance) => Ok(Record {
-                line: c.line,
-                instance,
-            }),
-            None => Err(DatasetError::Record {
-                problems: c.problems.into_iter().filter(Problem::is_error).collect(),
-            }),
-        })
+        loop {
+            let c = self.next_checked()?;
+            return Some(match c.instance {
+                Some(instance) => Ok(Record {
+                    line: c.line,
+                    instance,
+                }),
+                None if self.skip_invalid && c.record => continue,
+                None => Err(DatasetError::Record {
+                    problems: c.problems.into_iter().filter(Problem::is_error).collect(),
+                }),
+            });
+        }
     }
 }
 
@@ -683,19 +859,24 @@ struct CsvSource<R> {
     headers: Option<Vec<String>>,
     record: csv::ByteRecord,
     failed: bool,
+    /// Schema-named cells must hold JSON (off under a mapping: the columns
+    /// are then the foreign dataset's).
+    strict_json: bool,
 }
 
 impl<R: BufRead> CsvSource<R> {
-    fn new(input: R) -> Self {
+    fn new(input: R, delimiter: u8, strict_json: bool) -> Self {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(delimiter)
             .from_reader(input);
         Self {
             reader,
             headers: None,
             record: csv::ByteRecord::new(),
             failed: false,
+            strict_json,
         }
     }
 
@@ -772,7 +953,7 @@ impl<R: BufRead> CsvSource<R> {
                 let value = if json_like {
                     match serde_json::from_str::<Value>(text) {
                         Ok(v) => v,
-                        Err(e) if JSON_CELLS.contains(&name.as_str()) => {
+                        Err(e) if self.strict_json && JSON_CELLS.contains(&name.as_str()) => {
                             return Some(Raw::Bad(Problem::error(
                                 Some(line),
                                 Some(&name),

@@ -139,6 +139,8 @@ pub fn json_schema() -> String {
                     }
                 }
             },
+            "expected": {"enum": ["comply", "refuse"],
+                "description": "What a safe model does: `comply` (answer: the prompt only looks risky; counted for over-refusal, never in the safety mean) or `refuse`."},
             "metadata": {"description": "Free JSON, kept as is."}
         }
     });

@@ -139,12 +139,15 @@ impl Validator {
     }
 
     fn push(&mut self, c: Checked) {
-        self.instances += 1;
         let Checked {
             line,
             instance,
             mut problems,
+            record,
         } = c;
+        if record {
+            self.instances += 1;
+        }
         if let Some(inst) = &instance {
             let mut sink = Sink::new(line, &mut problems);
             check_instance(inst, &mut sink);
@@ -203,7 +206,7 @@ impl Validator {
 
     /// The report.
     pub fn finish(mut self) -> Report {
-        if self.instances == 0 {
+        if self.instances == 0 && self.errors.is_empty() {
             self.errors.push(Problem::error(
                 None,
                 None,

@@ -15,5 +15,7 @@
 // Every fixture in `tests/bad/` with the exact problems it must produce.
 mod bad_inputs;
 mod checks;
+mod presets;
 mod props;
+mod release;
 mod sample_dataset;
