@@ -22,6 +22,7 @@ mod cli_dataset;
 mod cli_demo;
 // End-to-end tests of `assurai media image|frame|audio`.
 mod cli_media;
+mod cli_presets;
 mod cli_report;
 mod cli_run;
 mod cli_stats;

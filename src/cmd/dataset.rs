@@ -6,45 +6,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use assurai_dataset::{
-    Allocation, CoverageRow, Dataset, FieldMap, Format, Limits, Shard, inspect_sample,
-};
+use assurai_dataset::{Allocation, CoverageRow, Dataset, Shard, inspect_sample};
 use assurai_taxonomy::{Modality, RiskFactor};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
-/// Options shared by every command that reads a dataset.
-#[derive(Debug, clap::Args)]
-pub(crate) struct Source {
-    /// Dataset file: JSON Lines (.jsonl), a JSON array (.json) or CSV (.csv).
-    pub(crate) path: PathBuf,
-    /// File format; by default taken from the extension (JSON Lines otherwise).
-    #[arg(long, value_parser = ["jsonl", "json", "csv"])]
-    pub(crate) format: Option<String>,
-    /// Field mapping (JSON) for datasets in a foreign schema; see docs/dataset-format.md.
-    #[arg(long, value_name = "MAP.json")]
-    pub(crate) map: Option<PathBuf>,
-    /// Longest record accepted, in bytes.
-    #[arg(long, default_value_t = 4 << 20, value_name = "BYTES")]
-    pub(crate) max_record_bytes: usize,
-}
-
-impl Source {
-    /// Opens the dataset; `Err` is a message for exit code 2.
-    pub(crate) fn open(&self) -> Result<Dataset, String> {
-        let mut ds = Dataset::open(&self.path).map_err(|e| e.to_string())?;
-        if let Some(f) = &self.format {
-            ds = ds.with_format(f.parse::<Format>().map_err(|e| e.to_string())?);
-        }
-        if let Some(m) = &self.map {
-            let text = std::fs::read_to_string(m)
-                .map_err(|e| format!("cannot read {}: {e}", m.display()))?;
-            let map = FieldMap::from_json(&text).map_err(|e| format!("{}: {e}", m.display()))?;
-            ds = ds.with_mapping(map);
-        }
-        Ok(ds.with_limits(Limits::default().max_record_bytes(self.max_record_bytes)))
-    }
-}
+pub(crate) use super::input::DatasetInput as Source;
 
 /// Arguments of `assurai dataset`.
 #[derive(Debug, clap::Args)]
@@ -61,6 +28,11 @@ enum Sub {
     Sample(SampleArgs),
     /// Write the dataset as Inspect dataset JSON Lines (input, target, choices, id, metadata).
     ExportInspect(ExportArgs),
+    /// Convert a dataset (a preset's published files, the AssurAI release, a mapped file) to
+    /// canonical JSON Lines, with its media copied or linked under the output's folder.
+    Import(super::import::ImportArgs),
+    /// List the presets: the datasets they read, their sources and licences.
+    Presets(super::import::PresetsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,6 +82,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Sub::Stats(a) => stats(a),
         Sub::Sample(a) => sample(a),
         Sub::ExportInspect(a) => export(a),
+        Sub::Import(a) => super::import::import(a),
+        Sub::Presets(a) => super::import::presets(a),
     }
 }
 
@@ -122,7 +96,7 @@ pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
-fn broken_pipe(e: &anyhow::Error) -> bool {
+pub(crate) fn broken_pipe(e: &anyhow::Error) -> bool {
     e.downcast_ref::<std::io::Error>()
         .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
         || e.downcast_ref::<serde_json::Error>()
@@ -130,7 +104,7 @@ fn broken_pipe(e: &anyhow::Error) -> bool {
             .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
 }
 
-fn usage(msg: &str) -> ExitCode {
+pub(crate) fn usage(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
 }

@@ -6,6 +6,8 @@ pub(crate) mod calibrate;
 pub(crate) mod correct;
 pub(crate) mod dataset;
 pub(crate) mod demo;
+pub(crate) mod import;
+pub(crate) mod input;
 pub(crate) mod media;
 pub(crate) mod report;
 pub(crate) mod run;

@@ -289,10 +289,10 @@ impl FieldMap {
                 let mut found: Vec<&str> = o.keys().map(String::as_str).collect();
                 found.truncate(20);
                 return Mapped::WrongFile(Problem::error(
-                    Some(line),
+                    None,
                     None,
                     format!(
-                        "{what} expects the columns {}; this file's first record lacks {} \
+                        "{what} expects the columns {}; this file's first record (line {line}) lacks {} \
                          (it has: {}) — is this the dataset the preset is for?",
                         self.require.join(", "),
                         missing.join(", "),
