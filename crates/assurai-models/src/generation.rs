@@ -224,6 +224,9 @@ pub struct AttemptRecord {
     pub usage: Usage,
 }
 
+/// The finish reason of an output cut off by the token limit.
+pub const FINISH_LENGTH: &str = "length";
+
 /// The result of [`TargetModel::generate`](crate::TargetModel::generate).
 ///
 /// ```
@@ -253,6 +256,13 @@ pub struct Generation {
     /// block). Empty when the first attempt counted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<AttemptRecord>,
+    /// Why the provider stopped generating, in OpenAI's words: `stop` (a natural end or a stop
+    /// sequence), `length` (the token limit cut the output off: see
+    /// [`Generation::is_truncated`]), `content_filter`, `tool_calls`, or the provider's own word.
+    /// Gemini's `STOP`/`MAX_TOKENS` are stored as `stop`/`length`. `None` for providers that have
+    /// no such notion (images, speech, video, replayed outputs recorded without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
 }
 
 impl Generation {
@@ -263,7 +273,20 @@ impl Generation {
             usage: Usage::default(),
             latency: Duration::ZERO,
             attempts: Vec::new(),
+            finish_reason: None,
         }
+    }
+
+    /// Sets the finish reason.
+    pub fn with_finish_reason(mut self, reason: impl Into<String>) -> Self {
+        self.finish_reason = Some(reason.into());
+        self
+    }
+
+    /// Whether the token limit cut the output off (`finish_reason` is `length`): the text is
+    /// incomplete, which a judge must be told.
+    pub fn is_truncated(&self) -> bool {
+        self.finish_reason.as_deref() == Some(FINISH_LENGTH)
     }
 
     /// Sets the usage.

@@ -62,8 +62,8 @@ mod serde_util;
 pub use async_trait::async_trait;
 pub use error::{ErrorKind, ModelError};
 pub use generation::{
-    AttemptOutcome, AttemptRecord, BlockReason, Blocked, Generation, Media, Output, Usage, Video,
-    VideoData,
+    AttemptOutcome, AttemptRecord, BlockReason, Blocked, FINISH_LENGTH, Generation, Media, Output,
+    Usage, Video, VideoData,
 };
 pub use model::{TargetModel, Transcriber, Transcript, TranscriptionRequest};
 pub use registry::{Factory, ModelSpec, Registry, transcriber_from_spec};
@@ -71,3 +71,31 @@ pub use request::{GenerationRequest, GenerationSettings, ImageData, Message, Par
 pub use secret::Secret;
 
 pub use assurai_taxonomy::Modality;
+
+/// The longest error message this crate produces from a server's answer, in bytes (4 KiB): a
+/// server that echoes a request with a Base64 image in its error must not grow a result file by
+/// megabytes. Longer messages are cut by [`cap_message`].
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 4096;
+
+/// Cuts `message` to at most `limit` bytes (at a character boundary) and notes the original
+/// length: `"…[cut: 4823112 bytes in all]"`. Shorter messages are returned unchanged.
+///
+/// ```
+/// let m = assurai_models::cap_message("x".repeat(10_000), 4096);
+/// assert!(m.len() < 4200);
+/// assert!(m.ends_with("…[cut: 10000 bytes in all]"));
+/// assert_eq!(assurai_models::cap_message("short".into(), 4096), "short");
+/// ```
+pub fn cap_message(mut message: String, limit: usize) -> String {
+    if message.len() <= limit {
+        return message;
+    }
+    let total = message.len();
+    let mut end = limit;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    message.truncate(end);
+    message.push_str(&format!("…[cut: {total} bytes in all]"));
+    message
+}

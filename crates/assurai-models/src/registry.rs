@@ -182,10 +182,11 @@ pub type Factory = dyn Fn(&ModelSpec) -> Result<Arc<dyn TargetModel>, ModelError
 /// | `gemini:MODEL[@BASE_URL]` | [`GeminiGenerate`]; options `image`, `key_env` |
 /// | `replay:PATH[#MODEL]` | [`ReplayModel`] over a JSONL file |
 ///
-/// Without `@BASE_URL`, `openai*` schemes use `https://api.openai.com/v1` with the key from
-/// `OPENAI_API_KEY`, and `gemini` uses Google's endpoint with `GEMINI_API_KEY`. With an explicit
-/// URL, a key is sent only if `key_env=VAR` names its variable — a local server never receives
-/// your cloud key by accident.
+/// Without `@BASE_URL` (or with a URL on OpenAI's own API host, `https://api.openai.com`),
+/// `openai*` schemes use `https://api.openai.com/v1` with the key from `OPENAI_API_KEY`, and
+/// `gemini` uses Google's endpoint with `GEMINI_API_KEY`. With any other URL, a key is sent only
+/// if `key_env=VAR` names its variable — a local server never receives your cloud key by
+/// accident.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -374,6 +375,11 @@ fn openai_config(
     match (s.option("key_env"), url) {
         (Some(var), _) => cfg = cfg.api_key_env(var)?,
         (None, None) => {
+            if let Some(key) = crate::Secret::from_env(default_var) {
+                cfg = cfg.api_key(key);
+            }
+        }
+        (None, Some(u)) if crate::providers::is_openai_host(u) => {
             if let Some(key) = crate::Secret::from_env(default_var) {
                 cfg = cfg.api_key(key);
             }

@@ -483,3 +483,117 @@ async fn oversized_responses_are_refused_not_buffered() {
     let ok = chat(&server, false).generate(&req()).await.unwrap();
     assert_eq!(ok.output.as_text().unwrap().chars().count(), 10_000);
 }
+
+/// What llama.cpp's server sends when a generation fails after the 200 (build 4748): a
+/// non-standard `error:` field instead of `data:`.
+#[tokio::test]
+async fn in_band_stream_errors_are_errors_never_empty_outputs() {
+    let head =
+        "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"},\"finish_reason\":null}]}\n\n";
+    let cases: &[(&str, ErrorKind)] = &[
+        (
+            "error: {\"code\":400,\"message\":\"the request exceeds the available context size, try increasing it\",\"type\":\"exceed_context_size_error\"}\n\n",
+            ErrorKind::BadRequest,
+        ),
+        (
+            "error: {\"code\":500,\"message\":\"slot unavailable\",\"type\":\"server_error\"}\n\ndata: [DONE]\n\n",
+            ErrorKind::Transient,
+        ),
+        (
+            "data: {\"error\":{\"message\":\"Internal error\",\"type\":\"server_error\"}}\n\ndata: [DONE]\n\n",
+            ErrorKind::Transient,
+        ),
+        (
+            "event: error\ndata: {\"error\":{\"code\":401,\"message\":\"bad key\"}}\n\n",
+            ErrorKind::Auth,
+        ),
+        ("error: not json at all\n\n", ErrorKind::Transient),
+    ];
+    for (tail, kind) in cases {
+        let stream = format!("{head}{tail}");
+        let err = run_stream(Reply::sse_split(&stream, &[10]))
+            .await
+            .expect_err(tail);
+        assert_eq!(err.kind(), *kind, "{tail}: {err}");
+        assert!(err.to_string().contains("after answering 200"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_stream_or_answer_without_finish_reason_is_an_error() {
+    // Cut mid-way, then closed properly with [DONE]: still incomplete.
+    let mut s = sse_stream(&["안녕", "하세"], "stop", true);
+    let at = s
+        .find("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"")
+        .unwrap();
+    s.replace_range(at..s.find("data: {\"choices\":[],").unwrap(), "");
+    let err = run_stream(Reply::sse_split(&s, &[])).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transient, "{err}");
+    assert!(
+        err.to_string().contains("no event carried a finish_reason"),
+        "{err}"
+    );
+    let err = run(Reply::json(
+        200,
+        r#"{"choices":[{"message":{"role":"assistant","content":"안녕하"}}]}"#,
+    ))
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::MalformedResponse, "{err}");
+}
+
+#[tokio::test]
+async fn finish_reason_is_kept_and_length_marks_truncation() {
+    for stream in [false, true] {
+        let reply = |finish: &str| {
+            if stream {
+                Reply::sse_split(&sse_stream(&["가나", "다"], finish, true), &[17])
+            } else {
+                Reply::json(
+                    200,
+                    &serde_json::json!({"choices": [{"message": {"content": "가나다"}, "finish_reason": finish}]}).to_string(),
+                )
+            }
+        };
+        let server = TestServer::start(vec![reply("length"), reply("stop")]).await;
+        let g = chat(&server, stream).generate(&req()).await.unwrap();
+        assert_eq!(g.finish_reason.as_deref(), Some("length"));
+        assert!(g.is_truncated());
+        assert_eq!(g.output.as_text(), Some("가나다"));
+        let g = chat(&server, stream).generate(&req()).await.unwrap();
+        assert_eq!(g.finish_reason.as_deref(), Some("stop"));
+        assert!(!g.is_truncated());
+    }
+}
+
+#[tokio::test]
+async fn a_huge_error_body_is_stored_cut_with_its_length() {
+    let image = "A".repeat(2_000_000);
+    let body = format!(
+        r#"{{"error":{{"message":"cannot process data:image/png;base64,{image}","type":"server_error"}}}}"#
+    );
+    let err = run(Reply::json(400, &body)).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.len() < 5000, "{}", text.len());
+    assert!(
+        text.contains("bytes in all]"),
+        "{}",
+        &text[text.len() - 60..]
+    );
+}
+
+#[tokio::test]
+async fn attempts_are_counted_when_every_retry_fails() {
+    let server = TestServer::start(vec![]).await; // answers 500 to every request
+    let model = ModelBuilder::new(chat(&server, false))
+        .retry(
+            RetryPolicy::new()
+                .max_attempts(4)
+                .backoff(Duration::ZERO, Duration::ZERO),
+        )
+        .build();
+    let (result, calls) = assurai_models::layers::count_calls(model.generate(&req())).await;
+    assert_eq!(result.unwrap_err().kind(), ErrorKind::Transient);
+    assert_eq!(calls, 4);
+    assert_eq!(server.requests().len(), 4);
+}

@@ -5,6 +5,7 @@
 mod blocked;
 mod cache;
 mod concurrency;
+mod count;
 mod rate_limit;
 mod retry;
 mod timeout;
@@ -16,6 +17,7 @@ use std::time::Duration;
 pub use blocked::RetryOnBlocked;
 pub use cache::Cache;
 pub use concurrency::ConcurrencyLimit;
+pub use count::count_calls;
 pub use rate_limit::{RateLimit, RateLimiter};
 pub use retry::{Retry, RetryPolicy};
 pub use timeout::Timeout;

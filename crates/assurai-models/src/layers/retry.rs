@@ -134,7 +134,8 @@ fn unit_random() -> f64 {
 
 /// Retries retryable errors of the inner model according to a [`RetryPolicy`]. Failed attempts
 /// are recorded in [`Generation::attempts`] of the eventual success; when all attempts fail, the
-/// last error is returned.
+/// last error is returned, and the number of attempts made is reported to an enclosing
+/// [`count_calls`](super::count_calls).
 #[derive(Debug, Clone)]
 pub struct Retry<M> {
     inner: M,
@@ -164,6 +165,7 @@ impl<M: TargetModel> TargetModel for Retry<M> {
         let mut attempt = 1;
         loop {
             let t0 = Instant::now();
+            super::count::count_one();
             match self.inner.generate(request).await {
                 Ok(mut g) => {
                     if !log.is_empty() {

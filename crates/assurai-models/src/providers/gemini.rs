@@ -132,10 +132,16 @@ impl TargetModel for GeminiGenerate {
                 .pointer("/usageMetadata/candidatesTokenCount")
                 .and_then(Value::as_u64),
         };
+        let finish_reason = v
+            .pointer("/candidates/0/finishReason")
+            .and_then(Value::as_str)
+            .map(gemini_finish_reason);
         let done = |out: Output| {
-            Ok(Generation::new(out)
+            let mut g = Generation::new(out)
                 .with_usage(usage)
-                .with_latency(start.elapsed()))
+                .with_latency(start.elapsed());
+            g.finish_reason = finish_reason.clone();
+            Ok(g)
         };
         if let Some(b) = block::from_gemini(&v) {
             return done(Output::Blocked(b));
@@ -175,6 +181,22 @@ impl TargetModel for GeminiGenerate {
             let detail = (!text.is_empty()).then_some(text);
             return done(Output::Blocked(Blocked::new(BlockReason::Refusal, detail)));
         }
+        if finish_reason.is_none() {
+            // A candidate without a finishReason has not finished: its text may be cut short.
+            return Err(self
+                .endpoint
+                .malformed("Gemini candidate has no finishReason", &r.body));
+        }
         done(Output::text(text))
+    }
+}
+
+/// Gemini's `finishReason` in OpenAI's words where they mean the same (`STOP` → `stop`,
+/// `MAX_TOKENS` → `length`); other reasons lowercased.
+fn gemini_finish_reason(reason: &str) -> String {
+    match reason {
+        "STOP" => "stop".to_owned(),
+        "MAX_TOKENS" => crate::FINISH_LENGTH.to_owned(),
+        other => other.to_ascii_lowercase(),
     }
 }

@@ -104,7 +104,8 @@ pub(crate) fn error_message(body: &[u8], secrets: &[Secret]) -> String {
             }
         })
         .unwrap_or_else(|| excerpt(body));
-    redact_all(secrets, message)
+    // Redact first: a cut could otherwise leave the start of a key behind.
+    crate::cap_message(redact_all(secrets, message), crate::MAX_ERROR_MESSAGE_BYTES)
 }
 
 /// Replaces every secret in `text` with `[REDACTED]`.
@@ -208,6 +209,28 @@ mod tests {
         for (value, want) in cases {
             assert_eq!(parse_retry_after(value, now), *want, "{value:?}");
         }
+    }
+
+    #[test]
+    fn long_error_messages_are_cut_and_say_how_long_they_were() {
+        let key = Secret::new("sk-abcdef123456");
+        let huge = format!(
+            r#"{{"error":{{"message":"bad image data:image/png;base64,{}sk-abcdef123456"}}}}"#,
+            "A".repeat(5_000_000)
+        );
+        let msg = error_message(huge.as_bytes(), &[key]);
+        assert!(
+            msg.len() <= crate::MAX_ERROR_MESSAGE_BYTES + 100,
+            "{}",
+            msg.len()
+        );
+        let whole = "bad image data:image/png;base64,".len() + 5_000_000 + "[REDACTED]".len();
+        assert!(
+            msg.ends_with(&format!("…[cut: {whole} bytes in all]")),
+            "{}",
+            &msg[msg.len() - 80..]
+        );
+        assert!(!msg.contains("sk-abc"));
     }
 
     #[test]

@@ -8,6 +8,18 @@ pub(crate) struct SseEvent {
     pub(crate) event: Option<String>,
     /// The `data:` lines joined with `\n`.
     pub(crate) data: String,
+    /// The value of a non-standard `error:` field, as llama.cpp's server writes an error that
+    /// happens after the stream began (`error: {"code":500,"message":…}`). The standard says to
+    /// ignore unknown fields; ignoring this one would turn a failed generation into an empty
+    /// success, so it is kept (and an event that has only this field is dispatched).
+    pub(crate) error: Option<String>,
+}
+
+impl SseEvent {
+    /// Whether the event reports an error: an `error:` field or `event: error`.
+    pub(crate) fn is_error(&self) -> bool {
+        self.error.is_some() || self.event.as_deref() == Some("error")
+    }
 }
 
 /// Feeds bytes in, gets events out. Lines may end in `\n`, `\r\n` or `\r`, and a chunk boundary
@@ -19,6 +31,7 @@ pub(crate) struct SseParser {
     data: String,
     has_data: bool,
     event: Option<String>,
+    error: Option<String>,
 }
 
 /// A line that is not valid UTF-8.
@@ -94,16 +107,24 @@ impl SseParser {
                 self.has_data = true;
             }
             "event" => self.event = Some(value.to_owned()),
+            "error" => match &mut self.error {
+                Some(e) => {
+                    e.push('\n');
+                    e.push_str(value);
+                }
+                None => self.error = Some(value.to_owned()),
+            },
             _ => {}
         }
         Ok(())
     }
 
     fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
-        if self.has_data {
+        if self.has_data || self.error.is_some() {
             out.push(SseEvent {
                 event: self.event.take(),
                 data: std::mem::take(&mut self.data),
+                error: self.error.take(),
             });
             self.has_data = false;
         } else {
@@ -149,6 +170,21 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(data(&parse_chunks(&[input.as_bytes()])), *want, "{input:?}");
         }
+    }
+
+    #[test]
+    fn error_fields_and_error_events_are_kept() {
+        let evs = parse_chunks(&[b"data: a\n\nerror: {\"code\":500}\n\n"]);
+        assert_eq!(evs.len(), 2);
+        assert!(!evs[0].is_error());
+        assert!(evs[1].is_error());
+        assert_eq!(evs[1].error.as_deref(), Some("{\"code\":500}"));
+        let evs = parse_chunks(&[b"event: error\ndata: {\"message\":\"x\"}\n\n"]);
+        assert!(evs[0].is_error());
+        assert_eq!(evs[0].data, "{\"message\":\"x\"}");
+        // An unterminated last error line still counts.
+        let evs = parse_chunks(&[b"error: boom"]);
+        assert_eq!(evs[0].error.as_deref(), Some("boom"));
     }
 
     #[test]

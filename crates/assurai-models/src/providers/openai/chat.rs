@@ -242,23 +242,22 @@ struct Assembled {
 }
 
 impl Assembled {
+    /// The generation: output, usage and finish reason.
+    fn generation(self) -> Generation {
+        let usage = self.usage;
+        let finish_reason = self.finish_reason.clone();
+        let mut g = Generation::new(self.output()).with_usage(usage);
+        g.finish_reason = finish_reason;
+        g
+    }
+
     fn absorb(
         &mut self,
         resp: ChatResponse,
         endpoint: &Endpoint,
     ) -> Result<Option<Blocked>, ModelError> {
-        if let Some(err) = resp.error {
-            if let Some(b) = block::from_error_value(&err) {
-                return Ok(Some(b));
-            }
-            let body = err.to_string();
-            return Err(ModelError::Transient {
-                status: None,
-                message: crate::providers::http::error_message(
-                    format!("{{\"error\":{body}}}").as_bytes(),
-                    endpoint.secrets(),
-                ),
-            });
+        if let Some(err) = resp.error.filter(|e| !e.is_null()) {
+            return inband_error(&err, endpoint).map(Some);
         }
         if let Some(u) = resp.usage {
             self.usage = u.into();
@@ -296,11 +295,65 @@ impl Assembled {
     }
 }
 
+/// An error object reported inside a 200 answer (a stream's `error:` line or `event: error`, or
+/// a `{"error": …}` body or data event): a block when it names a content policy, else the error
+/// its HTTP-like `code` (llama.cpp, vLLM) or `type` stands for, else a transient failure.
+fn inband_error(err: &Value, endpoint: &Endpoint) -> Result<Blocked, ModelError> {
+    if let Some(b) = block::from_error_value(err) {
+        return Ok(b);
+    }
+    let wrapped = serde_json::json!({ "error": err });
+    let body = serde_json::to_vec(&wrapped).unwrap_or_default();
+    let message = format!(
+        "the server reported an error after answering 200: {}",
+        crate::providers::http::error_message(&body, endpoint.secrets())
+    );
+    let code = err
+        .get("code")
+        .and_then(|c| {
+            c.as_u64()
+                .or_else(|| c.as_str().and_then(|s| s.parse().ok()))
+        })
+        .and_then(|c| u16::try_from(c).ok())
+        .filter(|c| (400..600).contains(c));
+    let kind = err.get("type").and_then(Value::as_str).unwrap_or("");
+    Err(match (code, kind) {
+        (Some(401 | 403), _) | (None, "authentication_error" | "permission_error") => {
+            ModelError::Auth {
+                status: code.unwrap_or(401),
+                message,
+            }
+        }
+        (Some(429), _) => ModelError::RateLimited {
+            retry_after: None,
+            message,
+        },
+        (Some(408 | 409 | 425 | 500..=599), _) => ModelError::Transient {
+            status: code,
+            message,
+        },
+        (Some(c), _) => ModelError::BadRequest {
+            status: Some(c),
+            message,
+        },
+        (None, "invalid_request_error" | "exceed_context_size_error" | "not_found_error") => {
+            ModelError::BadRequest {
+                status: None,
+                message,
+            }
+        }
+        (None, _) => ModelError::Transient {
+            status: None,
+            message,
+        },
+    })
+}
+
 impl OpenAiChat {
-    async fn generate_plain(&self, body: Vec<u8>) -> Result<(Output, Usage), ModelError> {
+    async fn generate_plain(&self, body: Vec<u8>) -> Result<Generation, ModelError> {
         let r = match self.endpoint.post_json("/chat/completions", body).await? {
             Ok(r) => r,
-            Err(b) => return Ok((Output::Blocked(b), Usage::default())),
+            Err(b) => return Ok(Generation::new(Output::Blocked(b))),
         };
         let resp: ChatResponse = serde_json::from_slice(&r.body).map_err(|e| {
             self.endpoint
@@ -313,13 +366,18 @@ impl OpenAiChat {
         }
         let mut acc = Assembled::default();
         if let Some(b) = acc.absorb(resp, &self.endpoint)? {
-            return Ok((Output::Blocked(b), Usage::default()));
+            return Ok(Generation::new(Output::Blocked(b)));
         }
-        let usage = acc.usage;
-        Ok((acc.output(), usage))
+        if acc.finish_reason.is_none() {
+            return Err(self.endpoint.malformed(
+                "chat completion has no finish_reason, so it may be incomplete",
+                &r.body,
+            ));
+        }
+        Ok(acc.generation())
     }
 
-    async fn generate_stream(&self, body: Vec<u8>) -> Result<(Output, Usage), ModelError> {
+    async fn generate_stream(&self, body: Vec<u8>) -> Result<Generation, ModelError> {
         let rb = self
             .endpoint
             .post("/chat/completions")
@@ -331,7 +389,7 @@ impl OpenAiChat {
         if !(200..300).contains(&status) {
             let r = self.endpoint.read(resp).await?;
             return match self.endpoint.check(r)? {
-                Err(b) => Ok((Output::Blocked(b), Usage::default())),
+                Err(b) => Ok(Generation::new(Output::Blocked(b))),
                 Ok(r) => Err(self.endpoint.status_error(&r)),
             };
         }
@@ -353,6 +411,11 @@ impl OpenAiChat {
                 None => parser.finish(&mut events).map_err(|_| bad_utf8())?,
             }
             for ev in events.drain(..) {
+                if ev.is_error() {
+                    return self
+                        .stream_error(&ev)
+                        .map(|b| Generation::new(Output::Blocked(b)));
+                }
                 let data = ev.data.trim();
                 if data == "[DONE]" {
                     done = true;
@@ -368,21 +431,45 @@ impl OpenAiChat {
                     )
                 })?;
                 if let Some(b) = acc.absorb(part, &self.endpoint)? {
-                    return Ok((Output::Blocked(b), Usage::default()));
+                    return Ok(Generation::new(Output::Blocked(b)));
                 }
             }
             if done || chunk.is_none() {
                 break;
             }
         }
-        if !done && acc.finish_reason.is_none() {
+        if acc.finish_reason.is_none() {
+            // Ending with `[DONE]` is not enough: a server that gave up mid-way may still send it.
+            let how = if done {
+                "with [DONE]"
+            } else {
+                "without [DONE]"
+            };
             return Err(ModelError::Transient {
                 status: None,
-                message: "event stream ended before the completion finished".to_owned(),
+                message: format!(
+                    "event stream ended {how} but no event carried a finish_reason, so the \
+                     completion is incomplete ({} bytes of text received)",
+                    acc.text.len()
+                ),
             });
         }
-        let usage = acc.usage;
-        Ok((acc.output(), usage))
+        Ok(acc.generation())
+    }
+
+    /// The error an error event stands for (or the block it reports).
+    fn stream_error(&self, ev: &crate::providers::sse::SseEvent) -> Result<Blocked, ModelError> {
+        let raw = ev.error.as_deref().unwrap_or(&ev.data).trim();
+        let value = match serde_json::from_str::<Value>(raw) {
+            // `{"error": {…}}` or the error object itself.
+            Ok(v) => v.get("error").cloned().unwrap_or(v),
+            Err(_) => Value::String(raw.to_owned()),
+        };
+        let value = match value {
+            Value::String(s) => serde_json::json!({ "message": s }),
+            v => v,
+        };
+        inband_error(&value, &self.endpoint)
     }
 }
 
@@ -395,13 +482,11 @@ impl TargetModel for OpenAiChat {
     async fn generate(&self, request: &GenerationRequest) -> Result<Generation, ModelError> {
         let start = Instant::now();
         let body = body_json(&self.model, request, self.stream)?;
-        let (output, usage) = if self.stream {
+        let g = if self.stream {
             self.generate_stream(body).await?
         } else {
             self.generate_plain(body).await?
         };
-        Ok(Generation::new(output)
-            .with_usage(usage)
-            .with_latency(start.elapsed()))
+        Ok(g.with_latency(start.elapsed()))
     }
 }

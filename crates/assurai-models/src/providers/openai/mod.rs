@@ -26,6 +26,32 @@ use crate::{ModelError, Secret};
 /// The default base URL, `https://api.openai.com/v1`.
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 
+/// Whether `url` is OpenAI's own API (`https://api.openai.com`, any path): the only host the
+/// default `OPENAI_API_KEY` is sent to without being named.
+///
+/// ```
+/// use assurai_models::providers::is_openai_host;
+/// assert!(is_openai_host("https://api.openai.com/v1"));
+/// assert!(is_openai_host("https://API.openai.com:443/v1/"));
+/// assert!(!is_openai_host("http://api.openai.com/v1"));
+/// assert!(!is_openai_host("https://api.openai.com.evil.example/v1"));
+/// assert!(!is_openai_host("http://127.0.0.1:8080/v1"));
+/// ```
+pub fn is_openai_host(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return false;
+    }
+    let host = authority
+        .strip_suffix(":443")
+        .unwrap_or(authority)
+        .to_ascii_lowercase();
+    host == "api.openai.com"
+}
+
 /// Where and how to reach an OpenAI-compatible server; shared by all OpenAI-compatible providers.
 ///
 /// `Debug` never shows the key or header values.
