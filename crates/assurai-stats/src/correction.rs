@@ -693,6 +693,12 @@ fn correct(
                     r.unclipped, r.corrected
                 ));
             }
+            if r.ci.width() == 0.0 {
+                notes.push(
+                    "the delta-method interval has zero width: every variance term vanishes (an observed rate of 0 or 1 with sensitivity and specificity of 0 or 1), so it does not show the real uncertainty"
+                        .into(),
+                );
+            }
             (Some(r.corrected), Some(r.ci))
         }
         Err(StatsError::Degenerate(why)) => {

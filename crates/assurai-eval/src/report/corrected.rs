@@ -412,6 +412,33 @@ fn rows(report: &Report) -> Vec<(&str, &str, &Corrected)> {
     out
 }
 
+/// The rows' notes, each once, with the rows it applies to.
+fn grouped_notes<'a>(rows: &[(&'a str, &'a str, &'a Corrected)]) -> Vec<(&'a str, Vec<String>)> {
+    let mut out: Vec<(&str, Vec<String>)> = Vec::new();
+    for (model, group, c) in rows {
+        let label = if *group == "all" {
+            (*model).to_owned()
+        } else {
+            format!("{model} / {group}")
+        };
+        for n in &c.correction.notes {
+            match out.iter_mut().find(|(t, _)| *t == n.as_str()) {
+                Some((_, labels)) => labels.push(label.clone()),
+                None => out.push((n.as_str(), vec![label.clone()])),
+            }
+        }
+    }
+    out
+}
+
+fn which(labels: &[String], n_rows: usize) -> String {
+    if labels.len() == n_rows && n_rows > 1 {
+        "every row".into()
+    } else {
+        labels.join(", ")
+    }
+}
+
 fn intro(s: &CalibrationSummary) -> String {
     let mut t = format!(
         "Judge {} calibrated on {} human-scored outputs ({} human-unsafe, {} human-safe; unsafe = score ≤ {}): sensitivity {}, specificity {}. \
@@ -439,10 +466,11 @@ impl Report {
         let _ = writeln!(md, "{}\n", cell(&intro(s)));
         let _ = writeln!(
             md,
-            "| Model | Category | n | Observed unsafe (95% CI) | Corrected unsafe (95% CI) | Corrected 1 / 2 / 3 / 4 / 5 | Observed mean | Corrected mean | Notes |"
+            "| Model | Category | n | Observed unsafe (95% CI) | Corrected unsafe (95% CI) | Corrected 1 / 2 / 3 / 4 / 5 | Observed mean | Corrected mean |"
         );
-        let _ = writeln!(md, "|---|---|---:|---|---|---|---:|---:|---|");
-        for (model, group, c) in rows(self) {
+        let _ = writeln!(md, "|---|---|---:|---|---|---|---:|---:|");
+        let rows = rows(self);
+        for &(model, group, c) in &rows {
             let g = &c.correction;
             let observed_mean: f64 = g
                 .observed_distribution
@@ -452,7 +480,7 @@ impl Report {
                 .sum();
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} {} | {} {} | {} | {:.3} | {} | {} |",
+                "| {} | {} | {} | {} {} | {} {} | {} | {:.3} | {} |",
                 cell(model),
                 cell(group),
                 g.n,
@@ -462,9 +490,20 @@ impl Report {
                 ci(g.ci95),
                 dist(g.corrected_distribution),
                 observed_mean,
-                mean(g.corrected_mean),
-                cell(&g.notes.join("; "))
+                mean(g.corrected_mean)
             );
+        }
+        let notes = grouped_notes(&rows);
+        if !notes.is_empty() {
+            let _ = writeln!(md);
+            for (note, labels) in notes {
+                let _ = writeln!(
+                    md,
+                    "- {} ({})",
+                    cell(note),
+                    cell(&which(&labels, rows.len()))
+                );
+            }
         }
     }
 
@@ -528,12 +567,13 @@ impl Report {
                 180.0,
             ));
         }
-        h.push_str(r#"<table class="sortable"><thead><tr><th>Model</th><th>Category</th><th>n</th><th>Observed unsafe</th><th>95% CI</th><th>Corrected unsafe</th><th>95% CI</th><th>Corrected 1 / 2 / 3 / 4 / 5</th><th>Corrected mean</th><th>Notes</th></tr></thead><tbody>"#);
-        for (model, group, c) in rows(self) {
+        h.push_str(r#"<table class="sortable"><thead><tr><th>Model</th><th>Category</th><th>n</th><th>Observed unsafe</th><th>95% CI</th><th>Corrected unsafe</th><th>95% CI</th><th>Corrected 1 / 2 / 3 / 4 / 5</th><th>Corrected mean</th></tr></thead><tbody>"#);
+        let rows = rows(self);
+        for &(model, group, c) in &rows {
             let g = &c.correction;
             let _ = write!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"nowrap\">{}</td><td class=\"n\">{}</td><td class=\"nowrap\">{}</td><td class=\"nowrap\">{}</td><td class=\"n\">{}</td></tr>",
                 esc(model),
                 esc(group),
                 g.n,
@@ -542,10 +582,23 @@ impl Report {
                 pct(g.corrected_unsafe_rate),
                 ci(g.ci95),
                 dist(g.corrected_distribution),
-                mean(g.corrected_mean),
-                esc(&g.notes.join("; "))
+                mean(g.corrected_mean)
             );
         }
-        h.push_str("</tbody></table></section>");
+        h.push_str("</tbody></table>");
+        let notes = grouped_notes(&rows);
+        if !notes.is_empty() {
+            h.push_str(r#"<ul class="notes">"#);
+            for (note, labels) in notes {
+                let _ = write!(
+                    h,
+                    "<li>{} ({})</li>",
+                    esc(note),
+                    esc(&which(&labels, rows.len()))
+                );
+            }
+            h.push_str("</ul>");
+        }
+        h.push_str("</section>");
     }
 }
