@@ -376,7 +376,11 @@ fn report_with_calibration_adds_corrected_rows() {
     assert!(!runs.is_empty());
     let mut args = vec!["report"];
     args.extend(runs.iter().map(String::as_str));
-    args.extend(["--calibration", judge_dir.to_str().unwrap(), "--json"]);
+    args.extend(["--calibration", judge_dir.to_str().unwrap()]);
+    let (code, table, err) = assurai(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(table.contains("Corrected for the judge's error"), "{table}");
+    args.push("--json");
     let (code, out, err) = assurai(&args);
     assert_eq!(code, 0, "{err}");
     let j: Value = serde_json::from_str(&out).unwrap();

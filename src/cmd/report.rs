@@ -73,6 +73,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         outln!("{}", report.to_json());
     } else {
         outln!("{}", summary_table(&report));
+        if let Some(t) = corrected_table(&report) {
+            outln!("\nCorrected for the judge's error (unsafe = score <= 2)\n{t}");
+        }
         for n in &report.notes {
             eprintln!("note: {n}");
         }
@@ -122,4 +125,43 @@ fn summary_table(report: &Report) -> Table {
         ]);
     }
     t
+}
+
+/// Observed and corrected unsafe rate per model (with `--calibration`).
+fn corrected_table(report: &Report) -> Option<Table> {
+    report.calibration.as_ref()?;
+    let pct = |v: Option<f64>| fmt(v.map(|x| x * 100.0), 1);
+    let ci = |v: Option<assurai_stats::Interval>| {
+        v.map_or_else(
+            || "–".to_owned(),
+            |i| format!("[{:.1}, {:.1}]", i.lower * 100.0, i.upper * 100.0),
+        )
+    };
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header([
+        "Model",
+        "n",
+        "Observed unsafe %",
+        "95% CI",
+        "Corrected unsafe %",
+        "95% CI",
+        "Corrected mean",
+        "Clustered",
+    ]);
+    for m in &report.models {
+        let Some(c) = &m.corrected else { continue };
+        let g = &c.correction;
+        t.add_row(vec![
+            Cell::new(&m.model),
+            Cell::new(g.n).set_alignment(CellAlignment::Right),
+            Cell::new(pct(Some(g.observed_unsafe_rate))).set_alignment(CellAlignment::Right),
+            Cell::new(ci(c.observed_ci95)),
+            Cell::new(pct(g.corrected_unsafe_rate)).set_alignment(CellAlignment::Right),
+            Cell::new(ci(g.ci95)),
+            Cell::new(fmt(g.corrected_mean, 3)).set_alignment(CellAlignment::Right),
+            Cell::new(if c.clustered { "by instance" } else { "no" }),
+        ]);
+    }
+    Some(t)
 }
