@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use assurai::dataset::Dataset;
 use assurai::judge::{Calibration, Language};
-use assurai::runner::{RecordedResponses, calibrate_runs, safe_file_name};
+use assurai::runner::{HumanJudge, RecordedResponses, calibrate_runs, safe_file_name};
 
-use super::run::{check_dataset, replay_models, usage};
+use super::run::{check_dataset, concurrency, replay_models, usage};
 
 /// Arguments of `assurai calibrate`.
 #[derive(Debug, clap::Args)]
@@ -41,7 +41,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if args.judge.trim().eq_ignore_ascii_case("human") {
+    if args.judge.trim().eq_ignore_ascii_case(HumanJudge::ID) {
         return usage("--judge human would compare the human scores with themselves");
     }
     if !check_dataset(&args.dataset)? {
@@ -82,7 +82,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         |config| {
             config.judge_api_key_env = Some(args.judge_api_key_env.clone());
             config.language = language;
-            config.concurrency = args.concurrency.max(1);
+            config.concurrency = concurrency(args.concurrency);
         },
     )?;
     let refs: Vec<&Path> = runs.iter().map(|(dir, _)| dir.as_path()).collect();

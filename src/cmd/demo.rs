@@ -7,7 +7,7 @@ use std::sync::Arc;
 use assurai::dataset::Dataset;
 use assurai::runner::RecordedResponses;
 
-use super::run::{check_dataset, replay_models, summary_table, write_report};
+use super::run::{check_dataset, concurrency, replay_models, summary_table, write_report};
 
 /// Arguments of `assurai demo`.
 #[derive(Debug, clap::Args)]
@@ -56,7 +56,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         &args.out,
         &["refusal".into(), "human".into()],
         true,
-        |config| config.concurrency = args.concurrency.max(1),
+        |config| config.concurrency = concurrency(args.concurrency),
     )?;
     for (model, (_, outcome)) in models.iter().zip(&runs) {
         let p = &outcome.summary.progress;

@@ -1,6 +1,7 @@
 //! `assurai run`: evaluate a target model on a dataset with one or more judges.
 
 use std::io::IsTerminal;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -145,6 +146,11 @@ fn resolve_shard(flag: Option<&str>, shards: Option<u32>) -> Result<Option<Shard
     }
 }
 
+/// `n` instances in flight, at least one.
+pub(crate) fn concurrency(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
 /// A usage problem found after parsing: message and exit 2.
 pub(crate) fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
     eprintln!("error: {msg}");
@@ -173,14 +179,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Lang::Ko => Language::Korean,
         Lang::En => Language::English,
     };
-    config.epochs = args.epochs;
+    config.epochs = NonZeroU32::new(args.epochs).unwrap_or(NonZeroU32::MIN);
     config.limit = args.limit;
     config.sample_seed = args.limit.and(args.seed);
     config.shard = shard;
     config.settings.seed = args.seed;
     config.settings.temperature = args.temperature;
     config.settings.max_tokens = args.max_tokens;
-    config.concurrency = args.concurrency as usize;
+    config.concurrency = concurrency(args.concurrency as usize);
     config.retry_errors = args.retry_errors;
     config.reliability.max_retries = args.max_retries;
     config.reliability.timeout = Duration::from_secs_f64(args.timeout_s);

@@ -44,8 +44,8 @@ pub use error::{EvalError, Result};
 pub use inspect::{INSPECT_SCORER, InspectOptions, export_inspect_logs};
 pub use manifest::{MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, Manifest, sha256_file};
 pub use record::{
-    Extra, Output, RECORD_SCHEMA_VERSION, Record, RecordError, RecordKey, RecordVerdict, Status,
-    Timings, Usage,
+    ErrorInfo, Extra, RECORD_SCHEMA_VERSION, Record, RecordKey, RecordOutput, RecordUsage,
+    RecordVerdict, Status, Timings,
 };
 pub use report::{
     CalibrationSummary, Corrected, Dimension, Example, GroupRow, GuardRate, HumanAgreement,

@@ -62,7 +62,7 @@ impl fmt::Display for Status {
 
 /// What the target model produced.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Output {
+pub struct RecordOutput {
     /// The generated text (or the model's refusal message), if any.
     pub text: Option<String>,
     /// Path of the saved generated media file, relative to the run directory.
@@ -97,7 +97,7 @@ pub struct RecordVerdict {
 
 /// Why a record has `status: "error"`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct RecordError {
+pub struct ErrorInfo {
     /// Machine-readable kind, e.g. `timeout`, `rate_limited`, `judge`, `media`.
     pub kind: String,
     /// Human-readable message (never contains secrets).
@@ -132,7 +132,7 @@ pub struct Timings {
 
 /// Token usage reported by the providers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Usage {
+pub struct RecordUsage {
     /// Prompt tokens sent to the target model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_input_tokens: Option<u64>,
@@ -221,7 +221,7 @@ pub struct Record {
     pub prompt: Option<String>,
     /// What the model produced.
     #[serde(default)]
-    pub output: Output,
+    pub output: RecordOutput,
     /// One verdict per judge.
     #[serde(default)]
     pub verdicts: Vec<RecordVerdict>,
@@ -230,7 +230,7 @@ pub struct Record {
     pub attempts: u32,
     /// Why the record failed, when `status` is `error`.
     #[serde(default)]
-    pub error: Option<RecordError>,
+    pub error: Option<ErrorInfo>,
     /// Why no score was given, when `status` is `unscored`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unscored_reason: Option<String>,
@@ -243,7 +243,7 @@ pub struct Record {
     pub timings: Timings,
     /// Token usage.
     #[serde(default, skip_serializing_if = "is_default")]
-    pub usage: Usage,
+    pub usage: RecordUsage,
     /// Unknown fields, preserved on read-modify-write.
     #[serde(flatten)]
     pub extra: Extra,
@@ -277,14 +277,14 @@ impl Record {
             prompt_type,
             modality,
             prompt: None,
-            output: Output::default(),
+            output: RecordOutput::default(),
             verdicts: Vec::new(),
             attempts: 0,
             error: None,
             unscored_reason: None,
             human_scores: Vec::new(),
             timings: Timings::default(),
-            usage: Usage::default(),
+            usage: RecordUsage::default(),
             extra: Extra::new(),
         }
     }
@@ -327,7 +327,7 @@ impl Record {
         self.status = Status::Error;
         self.score = None;
         self.unscored_reason = None;
-        self.error = Some(RecordError {
+        self.error = Some(ErrorInfo {
             kind: kind.into(),
             message: message.into(),
             extra: Extra::new(),

@@ -7,9 +7,7 @@ use std::task::{Context, Poll};
 
 use async_trait::async_trait;
 
-use crate::{
-    Judge, JudgeError, JudgeInput, Outcome, SafetyScore, TokenUsage, UnscoredReason, Verdict,
-};
+use crate::{Judge, JudgeError, JudgeInput, Outcome, SafetyScore, UnscoredReason, Usage, Verdict};
 
 /// How an [`EnsembleJudge`] turns member scores into one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,6 +108,11 @@ impl EnsembleJudge {
             self.id = self.default_id();
         }
         self
+    }
+
+    /// The member judges, in the order they were added.
+    pub fn members(&self) -> &[Arc<dyn Judge>] {
+        &self.members
     }
 
     /// Flags disagreement when the highest and lowest member scores differ by at least `spread`
@@ -225,7 +228,7 @@ impl EnsembleJudge {
                 }
             }
         };
-        let mut usage = TokenUsage::default();
+        let mut usage = Usage::default();
         let mut attempts = Vec::new();
         let mut parts = Vec::new();
         for m in &members {

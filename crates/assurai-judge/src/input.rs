@@ -2,31 +2,9 @@
 
 use std::time::Duration;
 
+use assurai_models::{ImageData, Role};
 use assurai_taxonomy::{Modality, PromptType, RiskFactor};
 use serde::{Deserialize, Serialize};
-
-/// Who speaks in a conversation turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Instructions given to the target model.
-    System,
-    /// The (simulated) user.
-    User,
-    /// An earlier answer of the target model.
-    Assistant,
-}
-
-impl Role {
-    /// `system`, `user` or `assistant`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::System => "system",
-            Self::User => "user",
-            Self::Assistant => "assistant",
-        }
-    }
-}
 
 /// One turn of the conversation the target model was given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,12 +66,14 @@ impl Candidate {
     }
 }
 
-/// An image ready for a vision judge: a `data:image/jpeg;base64,...` URL (as produced by
-/// `assurai-media`), with the frame's time for video.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PreparedImage {
-    /// The image as a data URL.
-    pub data_url: String,
+/// An image shown to a vision judge: the encoded bytes (e.g. the JPEG `assurai-media` prepared),
+/// with the frame's time for video. The bytes are Base64-encoded once, when the judge model's
+/// HTTP request is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JudgedImage {
+    /// The image.
+    #[serde(flatten)]
+    pub image: ImageData,
     /// Where in the video the frame was taken, for video frames.
     #[serde(
         rename = "timestamp_ms",
@@ -104,34 +84,26 @@ pub struct PreparedImage {
     pub timestamp: Option<Duration>,
 }
 
-impl PreparedImage {
+impl JudgedImage {
     /// An image without a timestamp.
-    pub fn new(data_url: impl Into<String>) -> Self {
+    pub fn new(image: ImageData) -> Self {
         Self {
-            data_url: data_url.into(),
+            image,
             timestamp: None,
         }
     }
 
     /// A video frame taken at `timestamp`.
-    pub fn frame(data_url: impl Into<String>, timestamp: Duration) -> Self {
+    pub fn frame(image: ImageData, timestamp: Duration) -> Self {
         Self {
-            data_url: data_url.into(),
+            image,
             timestamp: Some(timestamp),
         }
     }
-}
 
-impl std::fmt::Debug for PreparedImage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let head: String = self.data_url.chars().take(32).collect();
-        f.debug_struct("PreparedImage")
-            .field(
-                "data_url",
-                &format_args!("{head}… <{} chars>", self.data_url.len()),
-            )
-            .field("timestamp", &self.timestamp)
-            .finish()
+    /// The image as a `data:<mime>;base64,...` URL.
+    pub fn data_url(&self) -> String {
+        self.image.to_data_url()
     }
 }
 
@@ -153,7 +125,7 @@ pub enum JudgedOutput {
     /// A generated image, or representative frames of a generated video.
     Images {
         /// One or more prepared images, in order.
-        images: Vec<PreparedImage>,
+        images: Vec<JudgedImage>,
     },
     /// The provider refused to generate ("safely blocked").
     Blocked {
@@ -175,14 +147,14 @@ impl JudgedOutput {
     }
 
     /// One image.
-    pub fn image(image: PreparedImage) -> Self {
+    pub fn image(image: JudgedImage) -> Self {
         Self::Images {
             images: vec![image],
         }
     }
 
     /// Several images or frames.
-    pub fn images(images: Vec<PreparedImage>) -> Self {
+    pub fn images(images: Vec<JudgedImage>) -> Self {
         Self::Images { images }
     }
 

@@ -75,7 +75,7 @@ pub use guard::{
     GuardFamily, GuardJudge, GuardLabel, GuardOutcome, GuardReading, GuardScope, ScoreRule,
     UNPARSEABLE_GUARD_REPLY,
 };
-pub use input::{Candidate, Choice, JudgeInput, JudgedOutput, PreparedImage, Role, Turn};
+pub use input::{Candidate, Choice, JudgeInput, JudgedImage, JudgedOutput, Turn};
 pub use judge::Judge;
 pub use llm::LlmJudge;
 pub use parse::{FractionalScores, ParseContext, ParseMethod, ParsedReply, VerdictParser};
@@ -84,4 +84,7 @@ pub use refusal::{RefusalJudge, RefusalSignals};
 pub use rubric::{Bilingual, Language, Rubric};
 pub use score::SafetyScore;
 pub use template::{PLACEHOLDERS, PromptTemplate};
-pub use verdict::{JudgeAttempt, Outcome, TokenUsage, UnscoredReason, Verdict};
+pub use verdict::{JudgeAttempt, Outcome, UnscoredReason, Verdict};
+
+/// The models crate's vocabulary, used by judges as is: conversation roles and token counts.
+pub use assurai_models::{Role, Usage};

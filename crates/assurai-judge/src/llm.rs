@@ -6,14 +6,13 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Instant;
 
 use assurai_models::{
-    AttemptOutcome, GenerationRequest, ImageData, Message, ModelError, Output, Part, Role,
-    TargetModel, Usage,
+    AttemptOutcome, GenerationRequest, Message, ModelError, Output, Part, Role, TargetModel, Usage,
 };
 use async_trait::async_trait;
 
 use crate::{
     Judge, JudgeAttempt, JudgeError, JudgeInput, JudgePrompt, JudgedOutput, Language, Outcome,
-    PromptBuilder, TokenUsage, UnscoredReason, Verdict, VerdictParser,
+    PromptBuilder, UnscoredReason, Verdict, VerdictParser,
 };
 
 /// A judge that asks a chat model ([`TargetModel`]) with the four-element prompt of
@@ -153,26 +152,14 @@ impl<M: TargetModel> LlmJudge<M> {
 
     /// The request sent to the model for a rendered prompt: the instruction as the system
     /// message, then a user message with the other three elements and the images.
-    ///
-    /// # Errors
-    /// [`JudgeError::InvalidInput`] when an image is not a Base64 data URL.
-    pub fn request(
-        &self,
-        input: &JudgeInput,
-        prompt: &JudgePrompt,
-    ) -> Result<GenerationRequest, JudgeError> {
+    pub fn request(&self, input: &JudgeInput, prompt: &JudgePrompt) -> GenerationRequest {
         let mut parts = vec![Part::Text {
             text: prompt.user.clone(),
         }];
-        for (i, img) in prompt.images.iter().enumerate() {
-            let image = ImageData::from_data_url(&img.data_url).map_err(|e| {
-                JudgeError::invalid_input(format!(
-                    "image {} of instance {}: {e}",
-                    i + 1,
-                    input.instance_id
-                ))
-            })?;
-            parts.push(Part::Image { image });
+        for img in &prompt.images {
+            parts.push(Part::Image {
+                image: img.image.clone(),
+            });
         }
         let mut request = GenerationRequest::new(format!("judge/{}", input.instance_id))
             .instance(input.instance_id.clone())
@@ -183,7 +170,7 @@ impl<M: TargetModel> LlmJudge<M> {
         if self.structured.load(Ordering::Relaxed) == STRUCTURED_TRY {
             request = request.response_format(JudgePrompt::response_format().to_string());
         }
-        Ok(request)
+        request
     }
 
     /// Generates, and when a structured request is rejected with a 400, sends it once more
@@ -209,7 +196,7 @@ impl<M: TargetModel> LlmJudge<M> {
                         ),
                     }),
                     raw_reply: String::new(),
-                    usage: TokenUsage::default(),
+                    usage: Usage::default(),
                     latency: std::time::Duration::ZERO,
                 });
                 let mut plain = request.clone();
@@ -245,7 +232,7 @@ impl<M: TargetModel> LlmJudge<M> {
     ) -> Result<(Vec<JudgeAttempt>, Option<String>), JudgeError> {
         let started = Instant::now();
         let (generation, mut tries) = self.generate(request).await?;
-        let usage = token_usage(generation.usage);
+        let usage = generation.usage;
         let (outcome, raw_reply, rationale) = match &generation.output {
             Output::Text { text } => {
                 let parsed = self.parser.parse(text, &prompt.parse_context());
@@ -307,7 +294,7 @@ impl<M: TargetModel> Judge for LlmJudge<M> {
             _ => {}
         }
         let prompt = self.builder.render(input)?;
-        let request = self.request(input, &prompt)?;
+        let request = self.request(input, &prompt);
         let (mut attempts, mut rationale) = self.attempt(&request, &prompt).await?;
         let first = attempts.len() - 1;
         if let Outcome::Unscored(reason) = &attempts[first].outcome
@@ -325,7 +312,7 @@ impl<M: TargetModel> Judge for LlmJudge<M> {
             attempts.extend(second);
             rationale = r;
         }
-        let mut usage = TokenUsage::default();
+        let mut usage = Usage::default();
         for a in &attempts {
             usage.add(a.usage);
         }
@@ -350,19 +337,12 @@ fn transport_retries(g: &assurai_models::Generation) -> Vec<JudgeAttempt> {
                     message: format!("{kind:?}: {message}"),
                 }),
                 raw_reply: String::new(),
-                usage: token_usage(a.usage),
+                usage: a.usage,
                 latency: a.latency,
             }),
             _ => None,
         })
         .collect()
-}
-
-pub(crate) fn token_usage(u: Usage) -> TokenUsage {
-    TokenUsage {
-        input_tokens: u.input_tokens,
-        output_tokens: u.output_tokens,
-    }
 }
 
 pub(crate) fn backend(e: ModelError) -> JudgeError {

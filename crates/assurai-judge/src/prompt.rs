@@ -10,7 +10,7 @@ use assurai_taxonomy::{Modality, PromptType};
 
 use crate::template::render;
 use crate::{
-    JudgeError, JudgeInput, JudgedOutput, Language, PreparedImage, PromptTemplate, Role, Rubric,
+    JudgeError, JudgeInput, JudgedImage, JudgedOutput, Language, PromptTemplate, Role, Rubric,
 };
 
 /// A rendered judge prompt, ready for a chat model.
@@ -22,7 +22,7 @@ pub struct JudgePrompt {
     /// Input Prompt, Model Output and Output Candidate (elements 2–4), to send as the user message.
     pub user: String,
     /// Images to attach to the user message, after its text (image and video outputs).
-    pub images: Vec<PreparedImage>,
+    pub images: Vec<JudgedImage>,
     /// The per-call random token inside the fence markers.
     pub boundary: String,
     /// The line that opens the fenced model output.

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use assurai_models::Usage;
 use assurai_taxonomy::Modality;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +47,8 @@ pub enum UnscoredReason {
         /// The output's modality.
         modality: Modality,
     },
+    /// No human score is recorded for the output (the human judge of a replayed dataset).
+    NoHumanScores,
     /// Judging failed with an error (recorded, e.g. for one member of an ensemble).
     Error {
         /// The error's message.
@@ -63,6 +66,7 @@ impl UnscoredReason {
             Self::JudgeRefused { .. } => "judge_refused",
             Self::OutputBlocked { .. } => "output_blocked",
             Self::ModalityUnsupported { .. } => "modality_unsupported",
+            Self::NoHumanScores => "no_human_scores",
             Self::Error { .. } => "error",
         }
     }
@@ -94,6 +98,7 @@ impl fmt::Display for UnscoredReason {
             Self::ModalityUnsupported { modality } => {
                 write!(f, "modality `{modality}` not supported by this judge")
             }
+            Self::NoHumanScores => f.write_str("no human scores are recorded for this output"),
             Self::Error { message } => write!(f, "error: {message}"),
         }
     }
@@ -167,39 +172,6 @@ impl<'de> Deserialize<'de> for Outcome {
     }
 }
 
-/// Token counts of judge calls (`None` when the backend did not say).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenUsage {
-    /// Prompt tokens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input_tokens: Option<u64>,
-    /// Generated tokens.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_tokens: Option<u64>,
-}
-
-impl TokenUsage {
-    /// Usage with both counts known.
-    pub fn new(input_tokens: u64, output_tokens: u64) -> Self {
-        Self {
-            input_tokens: Some(input_tokens),
-            output_tokens: Some(output_tokens),
-        }
-    }
-
-    /// Adds another usage (a count stays unknown only if both are unknown).
-    pub fn add(&mut self, other: TokenUsage) {
-        fn sum(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-            match (a, b) {
-                (None, None) => None,
-                (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
-            }
-        }
-        self.input_tokens = sum(self.input_tokens, other.input_tokens);
-        self.output_tokens = sum(self.output_tokens, other.output_tokens);
-    }
-}
-
 /// One call to a judge model, kept in the verdict whatever its result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JudgeAttempt {
@@ -210,7 +182,7 @@ pub struct JudgeAttempt {
     pub raw_reply: String,
     /// Tokens used by this call.
     #[serde(default)]
-    pub usage: TokenUsage,
+    pub usage: Usage,
     /// Wall time of this call.
     #[serde(rename = "latency_ms", default, with = "duration_ms")]
     pub latency: Duration,
@@ -255,7 +227,7 @@ pub struct Verdict {
     pub raw_reply: Option<String>,
     /// Tokens used over all attempts.
     #[serde(default)]
-    pub usage: TokenUsage,
+    pub usage: Usage,
     /// The id of the judge that decided ([`Judge::id`](crate::Judge::id)).
     pub judge_id: String,
     /// The version of the prompt template that produced it (e.g. `assurai-judge/1/en`), if any.
@@ -273,7 +245,7 @@ impl Verdict {
             outcome,
             rationale: None,
             raw_reply: None,
-            usage: TokenUsage::default(),
+            usage: Usage::default(),
             judge_id: judge_id.into(),
             template_version: None,
             attempts: Vec::new(),
@@ -345,10 +317,10 @@ mod tests {
                 detail: "no score".into(),
             }),
             raw_reply: "hmm".into(),
-            usage: TokenUsage::new(10, 2),
+            usage: Usage::new(10, 2),
             latency: Duration::from_millis(12),
         });
-        v.usage = TokenUsage::new(20, 4);
+        v.usage = Usage::new(20, 4);
         let json = serde_json::to_value(&v).unwrap();
         assert_eq!(json["score"], 4);
         assert_eq!(json["attempts"][0]["unscored"]["reason"], "parse_failure");

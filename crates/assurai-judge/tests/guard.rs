@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use assurai_judge::{
     GuardBackend, GuardFamily, GuardJudge, GuardLabel, GuardOutcome, JudgeError, JudgeInput,
-    JudgedOutput, PreparedImage, SafetyScore, ScoreRule, async_trait,
+    JudgedImage, JudgedOutput, SafetyScore, ScoreRule, async_trait,
 };
 use assurai_taxonomy::{PromptType, RiskFactor};
 use serde_json::{Value, json};
@@ -404,7 +404,9 @@ async fn requests_follow_each_convention() {
         "I-1",
         RiskFactor::AdultContent,
         PromptType::QOnly,
-        JudgedOutput::image(PreparedImage::new("data:image/jpeg;base64,/9j/AA==")),
+        JudgedOutput::image(JudgedImage::new(
+            assurai_models::ImageData::from_data_url("data:image/jpeg;base64,/9j/AA==").unwrap(),
+        )),
     )
     .user("draw it");
     let out = lg4.assess(&img).await.unwrap();
@@ -491,7 +493,9 @@ async fn requests_follow_each_convention() {
         "I-2",
         RiskFactor::DepictingViolence,
         PromptType::QOnly,
-        JudgedOutput::image(PreparedImage::new("data:image/png;base64,iVBORw0KGgo=")),
+        JudgedOutput::image(JudgedImage::new(
+            assurai_models::ImageData::from_data_url("data:image/png;base64,iVBORw0KGgo=").unwrap(),
+        )),
     );
     let (out, seen) = run(
         ShieldGemma2,

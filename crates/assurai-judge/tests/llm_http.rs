@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use assurai_judge::{
-    FailMode, Guard, GuardAction, Judge, JudgeError, JudgeInput, JudgedOutput, Language, LlmJudge,
-    PreparedImage, RefusalJudge, SafetyScore,
+    FailMode, Guard, GuardAction, Judge, JudgeError, JudgeInput, JudgedImage, JudgedOutput,
+    Language, LlmJudge, RefusalJudge, SafetyScore,
 };
 use assurai_models::providers::{OpenAiChat, OpenAiConfig};
 use assurai_models::{GenerationRequest, Output, TargetModel};
@@ -185,8 +185,8 @@ async fn images_reach_the_judge() {
         RiskFactor::WeaponUsageAndDevelopment,
         PromptType::QOnly,
         JudgedOutput::images(vec![
-            PreparedImage::frame(jpeg, Duration::from_millis(500)),
-            PreparedImage::frame(frame2, Duration::from_millis(2500)),
+            JudgedImage::frame(img(jpeg), Duration::from_millis(500)),
+            JudgedImage::frame(img(frame2), Duration::from_millis(2500)),
         ]),
     )
     .modality(Modality::Video)
@@ -506,4 +506,9 @@ async fn guard_and_llm_judges_in_one_ensemble() {
     let v = ensemble.judge(&text_input("…")).await.unwrap();
     // Median of 1 (guard: unsafe) and 2 (LLM), rounded toward risk.
     assert!(v.score().unwrap() <= SafetyScore::MOSTLY_RISKY, "{v:?}");
+}
+
+/// An image from a `data:` URL.
+fn img(url: &str) -> assurai_models::ImageData {
+    assurai_models::ImageData::from_data_url(url).unwrap()
 }

@@ -118,6 +118,31 @@ pub enum ErrorKind {
     Io,
 }
 
+impl ErrorKind {
+    /// The kind's snake_case name, as written into result files (`rate_limited`, `timeout`, …);
+    /// the same string its serde form uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Transient => "transient",
+            Self::RateLimited => "rate_limited",
+            Self::Timeout => "timeout",
+            Self::BadRequest => "bad_request",
+            Self::Config => "config",
+            Self::Auth => "auth",
+            Self::MalformedResponse => "malformed_response",
+            Self::Unsupported => "unsupported",
+            Self::NotRecorded => "not_recorded",
+            Self::Io => "io",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl ModelError {
     /// The group this error belongs to.
     pub fn kind(&self) -> ErrorKind {
@@ -185,4 +210,29 @@ fn fmt_retry_after(d: Option<Duration>) -> String {
 
 fn fmt_status(s: Option<u16>) -> String {
     s.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorKind;
+
+    #[test]
+    fn as_str_is_the_serde_name() {
+        let all = [
+            ErrorKind::Transient,
+            ErrorKind::RateLimited,
+            ErrorKind::Timeout,
+            ErrorKind::BadRequest,
+            ErrorKind::Config,
+            ErrorKind::Auth,
+            ErrorKind::MalformedResponse,
+            ErrorKind::Unsupported,
+            ErrorKind::NotRecorded,
+            ErrorKind::Io,
+        ];
+        for kind in all {
+            let json = serde_json::to_value(kind).unwrap_or_default();
+            assert_eq!(json.as_str(), Some(kind.as_str()), "{kind:?}");
+        }
+    }
 }

@@ -181,12 +181,20 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// Usage with both counts known.
+    pub fn new(input_tokens: u64, output_tokens: u64) -> Self {
+        Self {
+            input_tokens: Some(input_tokens),
+            output_tokens: Some(output_tokens),
+        }
+    }
+
     /// Adds another usage to this one (unknown stays unknown only if both are unknown).
     pub fn add(&mut self, other: Usage) {
         fn sum(a: Option<u64>, b: Option<u64>) -> Option<u64> {
             match (a, b) {
                 (None, None) => None,
-                (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+                (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
             }
         }
         self.input_tokens = sum(self.input_tokens, other.input_tokens);

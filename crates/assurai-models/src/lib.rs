@@ -66,7 +66,9 @@ pub use generation::{
     Usage, Video, VideoData,
 };
 pub use model::{TargetModel, Transcriber, Transcript, TranscriptionRequest};
-pub use registry::{Factory, ModelSpec, Registry, transcriber_from_spec};
+pub use registry::{
+    Factory, ModelSpec, Registry, transcriber_from_model_spec, transcriber_from_spec,
+};
 pub use request::{GenerationRequest, GenerationSettings, ImageData, Message, Part, Role};
 pub use secret::Secret;
 

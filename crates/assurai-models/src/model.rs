@@ -99,6 +99,9 @@ pub struct TranscriptionRequest {
     pub language: Option<String>,
     /// Optional text to guide the transcription (names, spelling).
     pub prompt: Option<String>,
+    /// The dataset instance the audio answers, when known (lets a recorded transcriber look up
+    /// its transcript, as [`GenerationRequest::instance_id`] does for replayed outputs).
+    pub instance_id: Option<String>,
 }
 
 impl TranscriptionRequest {
@@ -108,7 +111,14 @@ impl TranscriptionRequest {
             audio,
             language: None,
             prompt: None,
+            instance_id: None,
         }
+    }
+
+    /// Sets the dataset instance id.
+    pub fn instance(mut self, instance_id: impl Into<String>) -> Self {
+        self.instance_id = Some(instance_id.into());
+        self
     }
 
     /// Sets the language hint.

@@ -152,6 +152,53 @@ impl ModelSpec {
         }
     }
 
+    /// The spec with option `key` set to `value` (replacing any value it had), as if it had been
+    /// written with `?key=value`: no string is parsed again.
+    ///
+    /// ```
+    /// use assurai_models::ModelSpec;
+    /// let spec: ModelSpec = "openai:m@http://127.0.0.1:1/v1".parse()?;
+    /// let spec = spec.with_option("key_env", "MY_KEY");
+    /// assert_eq!(spec.option("key_env"), Some("MY_KEY"));
+    /// assert_eq!(spec.as_str(), "openai:m@http://127.0.0.1:1/v1?key_env=MY_KEY");
+    /// # Ok::<(), assurai_models::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn with_option(mut self, key: &str, value: &str) -> Self {
+        match self.options.insert(key.to_owned(), value.to_owned()) {
+            None => {
+                let sep = if self.raw.contains('?') { '&' } else { '?' };
+                self.raw = format!("{}{sep}{key}={value}", self.raw);
+            }
+            Some(_) => self.raw = self.canonical(),
+        }
+        self
+    }
+
+    /// The spec under another scheme, with the same target and options (e.g. a judge spec
+    /// `llm:MODEL@URL` built as the `openai` chat model it names).
+    #[must_use]
+    pub fn with_scheme(mut self, scheme: &str) -> Self {
+        let rest = self
+            .raw
+            .split_once(':')
+            .map_or(String::new(), |(_, r)| r.to_owned());
+        self.scheme = scheme.to_ascii_lowercase();
+        self.raw = format!("{scheme}:{rest}");
+        self
+    }
+
+    fn canonical(&self) -> String {
+        let mut s = format!("{}:{}", self.scheme, self.target);
+        for (i, (k, v)) in self.options.iter().enumerate() {
+            s.push(if i == 0 { '?' } else { '&' });
+            s.push_str(k);
+            s.push('=');
+            s.push_str(v);
+        }
+        s
+    }
+
     /// Splits `MODEL@URL` into the model and the base URL (`None` when the target has no
     /// `@scheme://`). Model names may contain `@` and `:`; the split is at the last `@` before
     /// the URL's `://`.
@@ -321,15 +368,24 @@ impl Registry {
     /// [`ModelError::Config`] for a malformed spec, an unknown scheme or option, or a missing
     /// key variable; whatever the factory returns otherwise.
     pub fn build(&self, spec: &str) -> Result<Arc<dyn TargetModel>, ModelError> {
-        let parsed: ModelSpec = spec.parse()?;
-        let factory = self.factories.get(parsed.scheme()).ok_or_else(|| {
+        self.build_spec(&spec.parse()?)
+    }
+
+    /// Builds the model of an already parsed spec.
+    ///
+    /// # Errors
+    /// [`ModelError::Config`] for an unknown scheme or option, or a missing key variable;
+    /// whatever the factory returns otherwise.
+    pub fn build_spec(&self, spec: &ModelSpec) -> Result<Arc<dyn TargetModel>, ModelError> {
+        let factory = self.factories.get(spec.scheme()).ok_or_else(|| {
             ModelError::config(format!(
-                "model spec {spec:?}: unknown scheme {:?} (known: {})",
-                parsed.scheme(),
+                "model spec {:?}: unknown scheme {:?} (known: {})",
+                spec.as_str(),
+                spec.scheme(),
                 self.schemes().join(", ")
             ))
         })?;
-        factory(&parsed)
+        factory(spec)
     }
 }
 
@@ -347,7 +403,17 @@ impl Registry {
 /// [`ModelError::Config`] for a malformed spec, another scheme, an unknown option or a missing key
 /// variable.
 pub fn transcriber_from_spec(spec: &str) -> Result<Arc<dyn crate::Transcriber>, ModelError> {
-    let s: ModelSpec = spec.parse()?;
+    transcriber_from_model_spec(&spec.parse()?)
+}
+
+/// [`transcriber_from_spec`] for an already parsed spec.
+///
+/// # Errors
+/// As [`transcriber_from_spec`].
+pub fn transcriber_from_model_spec(
+    s: &ModelSpec,
+) -> Result<Arc<dyn crate::Transcriber>, ModelError> {
+    let spec = s.as_str();
     if !matches!(s.scheme(), "openai" | "openai-transcribe") {
         return Err(ModelError::config(format!(
             "transcriber spec {spec:?}: unknown scheme {:?} (known: openai, openai-transcribe)",
@@ -355,7 +421,7 @@ pub fn transcriber_from_spec(spec: &str) -> Result<Arc<dyn crate::Transcriber>, 
         )));
     }
     s.check_options(&["key_env"])?;
-    let cfg = openai_config(&s, "OPENAI_API_KEY", OPENAI_BASE_URL)?;
+    let cfg = openai_config(s, "OPENAI_API_KEY", OPENAI_BASE_URL)?;
     Ok(Arc::new(crate::providers::OpenAiTranscriber::new(cfg)?))
 }
 

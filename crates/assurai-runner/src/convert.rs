@@ -1,7 +1,7 @@
 //! Conversions from a dataset instance to what a target model and a judge see.
 
 use assurai_dataset::{Content, Dataset, Input, Instance, MediaKind, Part, Role};
-use assurai_judge::{Candidate, Choice, JudgeInput, JudgedOutput, Role as JudgeRole};
+use assurai_judge::{Candidate, Choice, JudgeInput, JudgedOutput};
 use assurai_models::{ImageData, Message, Part as ModelPart, Role as ModelRole};
 
 use crate::{Result, RunError};
@@ -14,14 +14,6 @@ fn model_role(role: Role) -> ModelRole {
         Role::System => ModelRole::System,
         Role::User => ModelRole::User,
         Role::Assistant => ModelRole::Assistant,
-    }
-}
-
-fn judge_role(role: Role) -> JudgeRole {
-    match role {
-        Role::System => JudgeRole::System,
-        Role::User => JudgeRole::User,
-        Role::Assistant => JudgeRole::Assistant,
     }
 }
 
@@ -150,22 +142,27 @@ pub(crate) fn plays_turn_by_turn(instance: &Instance) -> bool {
     }
 }
 
-/// The judge's view of the instance, without the output yet.
-pub(crate) fn judge_input(instance: &Instance, conversation: &[Message]) -> JudgeInput {
+/// The judge's view of the instance: its taxonomy, the conversation the
+/// model saw (with its own replies for conversations played turn by turn),
+/// the Multiple-Choice options, the reference outputs and the output.
+///
+/// Dataset [`Choice`](assurai_dataset::Choice)s and
+/// [`Candidate`](assurai_dataset::Candidate)s are copied into the judge's own
+/// types here: the judge crate does not know the dataset format.
+pub(crate) fn judge_input(
+    instance: &Instance,
+    conversation: &[Message],
+    output: JudgedOutput,
+) -> JudgeInput {
     let mut input = JudgeInput::new(
         instance.id.clone(),
         instance.risk_factor,
         instance.prompt_type,
-        JudgedOutput::text(String::new()),
+        output,
     )
     .modality(instance.modality);
     for m in conversation {
-        let role = match m.role {
-            ModelRole::System => Role::System,
-            ModelRole::User => Role::User,
-            ModelRole::Assistant => Role::Assistant,
-        };
-        input = input.turn(judge_role(role), m.joined_text());
+        input = input.turn(m.role, m.joined_text());
     }
     for c in &instance.choices {
         input = input.choice(Choice::new(c.label.clone(), c.text.clone(), c.safe));

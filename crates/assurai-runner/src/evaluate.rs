@@ -1,16 +1,18 @@
 //! One call for a whole evaluation: open the dataset, build the target and
 //! judges, open (or resume) the store and run.
 
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use assurai_dataset::{Allocation, Dataset, Instance, Shard};
 use assurai_judge::Language;
-use assurai_models::GenerationSettings;
+use assurai_models::{GenerationSettings, ModelSpec, Registry, Transcriber};
 
 use crate::setup::{Reliability, build_judges, build_target};
 use crate::{
-    CancelToken, Progress, RecordedResponses, RunOptions, RunSummary, Runner, Transcription,
+    CancelToken, JudgeRegistry, JudgeSetup, Progress, RecordedResponses, RecordedTranscriber,
+    RunOptions, RunSummary, Runner,
 };
 use crate::{Result, RunError};
 use assurai_eval::{Manifest, ResultStore, StoreOptions};
@@ -39,7 +41,7 @@ pub struct EvalConfig {
     /// Language of the judge prompt.
     pub language: Language,
     /// Epochs per instance.
-    pub epochs: u32,
+    pub epochs: NonZeroU32,
     /// Run only the first N instances (after sharding), or with `sample`,
     /// a seeded stratified sample of N.
     pub limit: Option<u64>,
@@ -51,7 +53,7 @@ pub struct EvalConfig {
     /// Sampling settings sent to the target.
     pub settings: GenerationSettings,
     /// Instances in flight.
-    pub concurrency: usize,
+    pub concurrency: NonZeroUsize,
     /// Re-run errored records.
     pub retry_errors: bool,
     /// Retries, timeouts and rate limits of live models.
@@ -60,6 +62,11 @@ pub struct EvalConfig {
     /// `openai:whisper-1@http://127.0.0.1:8080/v1` (key rules as for targets).
     /// A replayed target uses the transcripts recorded with its responses.
     pub transcriber: Option<String>,
+    /// Builds the target (and the models of LLM judges) from its spec; add
+    /// a scheme to evaluate your own provider.
+    pub registry: Registry,
+    /// Builds each judge from its spec; add a kind to judge with your own.
+    pub judge_registry: JudgeRegistry,
 }
 
 impl EvalConfig {
@@ -79,15 +86,17 @@ impl EvalConfig {
             api_key_env: Some("OPENAI_API_KEY".into()),
             judge_api_key_env: Some("OPENAI_API_KEY".into()),
             language: Language::Korean,
-            epochs: 1,
+            epochs: NonZeroU32::MIN,
             limit: None,
             sample_seed: None,
             shard: None,
             settings: GenerationSettings::default(),
-            concurrency: 8,
+            concurrency: NonZeroUsize::new(8).unwrap_or(NonZeroUsize::MIN),
             retry_errors: false,
             reliability: Reliability::default(),
             transcriber: None,
+            registry: Registry::with_builtins(),
+            judge_registry: JudgeRegistry::with_builtins(),
         }
     }
 
@@ -135,18 +144,27 @@ pub async fn evaluate(
     on_progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<EvalOutcome> {
     let dataset = Arc::new(Dataset::open(&config.dataset).map_err(RunError::Dataset)?);
+    let target_spec: ModelSpec = config
+        .target
+        .parse()
+        .map_err(|e| RunError::setup_from(format!("target {}", config.target), e))?;
     let target = build_target(
-        &config.target,
+        &target_spec,
         &dataset,
+        &config.registry,
         config.api_key_env.as_deref(),
         &config.reliability,
     )?;
     let judges = build_judges(
         &config.judges,
-        &target,
-        config.judge_api_key_env.as_deref(),
-        config.language,
-        &config.reliability,
+        &config.judge_registry,
+        &JudgeSetup {
+            models: &config.registry,
+            api_key_env: config.judge_api_key_env.as_deref(),
+            language: config.language,
+            reliability: &config.reliability,
+            recorded: target.recorded.as_ref(),
+        },
     )?;
     let hash = dataset.content_hash().map_err(RunError::Dataset)?;
     let manifest = Manifest::new(config.manifest_config())
@@ -161,25 +179,28 @@ pub async fn evaluate(
         .retry_errors(config.retry_errors)
         .play_turns(!target.is_replay)
         .settings(config.settings.clone());
-    let transcription = match (&target.recorded, &config.transcriber) {
-        (Some(r), _) => Transcription::Recorded(Arc::clone(r)),
-        (None, Some(spec)) => Transcription::Service(
+    // A replayed target's speech comes with its recorded transcripts.
+    let transcriber: Option<Arc<dyn Transcriber>> = match (&target.recorded, &config.transcriber) {
+        (Some(r), _) => Some(Arc::new(RecordedTranscriber::new(Arc::clone(r)))),
+        (None, Some(spec)) => Some(
             assurai_models::transcriber_from_spec(spec)
                 .map_err(|e| RunError::setup_from(format!("transcriber {spec}"), e))?,
         ),
-        (None, None) => Transcription::None,
+        (None, None) => None,
     };
     let mut runner = Runner::new(
         Arc::clone(&dataset),
-        target.model.clone(),
-        Arc::clone(&target.target),
+        target.name.clone(),
+        Arc::clone(&target.model),
         judges,
         Arc::clone(&store),
     )?
-    .options(options)
-    .transcription(transcription);
+    .options(options);
+    if let Some(t) = transcriber {
+        runner = runner.transcriber(t);
+    }
     if let Some(r) = &target.recorded {
-        runner = runner.recorded(Arc::clone(r));
+        runner = runner.human_scores(Arc::clone(r));
     }
 
     let instances = selected_instances(&dataset, config, target.recorded.clone())?;
@@ -188,14 +209,14 @@ pub async fn evaluate(
         .run(
             instances.0,
             &resume,
-            Some(total * u64::from(config.epochs.max(1))),
+            Some(total * u64::from(config.epochs.get())),
             cancel,
             on_progress,
         )
         .await?;
     store.sync()?;
     Ok(EvalOutcome {
-        model: target.model,
+        model: target.name,
         summary,
         resumed: resume.n_completed(),
         repaired_torn_line: resume.torn().is_some(),

@@ -42,24 +42,29 @@ mod calibrate;
 mod convert;
 mod error;
 mod evaluate;
+mod human;
+mod judges;
 mod process;
 mod recorded;
 mod setup;
 mod time;
 
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use assurai_dataset::{Dataset, DatasetError, Instance};
-use assurai_judge::Judge;
+use assurai_judge::EnsembleJudge;
 use assurai_media::{AudioOptions, FrameOptions, ImageOptions};
 use assurai_models::{GenerationSettings, TargetModel, Transcriber};
 use tokio::task::JoinSet;
 
 pub use calibrate::calibrate_runs;
 pub use evaluate::{EvalConfig, EvalOutcome, evaluate};
-pub use recorded::{DatasetReplay, RecordedResponses};
+pub use human::HumanJudge;
+pub use judges::{JudgeFactory, JudgeRegistry, JudgeSetup, JudgeSpec};
+pub use recorded::{DatasetReplay, RecordedResponses, RecordedTranscriber};
 pub use setup::{Reliability, Target, build_judges, build_target};
 
 use assurai_eval::{ResultStore, ResumeState, Status};
@@ -82,56 +87,17 @@ pub fn safe_file_name(s: &str, max_chars: usize) -> String {
         .collect()
 }
 
-/// A judge of a run.
-#[derive(Clone)]
-#[non_exhaustive]
-pub enum RunJudge {
-    /// Any [`Judge`]: the refusal-pattern judge, an LLM judge, an ensemble.
-    Judge(Arc<dyn Judge>),
-    /// The human scores recorded with the replayed response (their mean,
-    /// rounded to the nearest integer, halves toward risk): how users of an
-    /// annotated dataset report its responses.
-    Human(Arc<RecordedResponses>),
-}
-
-impl RunJudge {
-    /// The judge's id as written into each record's `verdicts`.
-    pub fn id(&self) -> &str {
-        match self {
-            Self::Judge(j) => j.id(),
-            Self::Human(_) => "human",
-        }
-    }
-}
-
-impl std::fmt::Debug for RunJudge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("RunJudge").field(&self.id()).finish()
-    }
-}
-
-/// How generated speech becomes text for the judge.
-#[derive(Clone, Default)]
-#[non_exhaustive]
-pub enum Transcription {
-    /// A transcription service (e.g. an OpenAI-compatible
-    /// `/v1/audio/transcriptions` endpoint).
-    Service(Arc<dyn Transcriber>),
-    /// The transcripts recorded with replayed responses.
-    Recorded(Arc<RecordedResponses>),
-    /// No transcription: audio outputs are recorded as unscored.
-    #[default]
-    None,
-}
-
 /// Settings of a run.
+///
+/// Concurrency and epochs are non-zero by type: a run with nothing in flight
+/// or no epoch cannot be expressed.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RunOptions {
-    /// Instances in flight at once (at least 1).
-    pub concurrency: usize,
+    /// Instances in flight at once.
+    pub concurrency: NonZeroUsize,
     /// How many times each instance is run (epochs are numbered from 1).
-    pub epochs: u32,
+    pub epochs: NonZeroU32,
     /// Re-run keys whose latest record is an error.
     pub retry_errors: bool,
     /// Play Multi-Session conversations of user turns only turn by turn,
@@ -151,8 +117,8 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         Self {
-            concurrency: 8,
-            epochs: 1,
+            concurrency: NonZeroUsize::new(8).unwrap_or(NonZeroUsize::MIN),
+            epochs: NonZeroU32::MIN,
             retry_errors: false,
             play_turns: true,
             settings: GenerationSettings::default(),
@@ -165,14 +131,14 @@ impl Default for RunOptions {
 
 impl RunOptions {
     /// Sets the number of instances in flight.
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
+    pub fn concurrency(mut self, n: NonZeroUsize) -> Self {
+        self.concurrency = n;
         self
     }
 
     /// Sets the number of epochs.
-    pub fn epochs(mut self, n: u32) -> Self {
-        self.epochs = n.max(1);
+    pub fn epochs(mut self, n: NonZeroU32) -> Self {
+        self.epochs = n;
         self
     }
 
@@ -275,20 +241,57 @@ pub struct RunSummary {
 }
 
 /// Shared state of the tasks of one run.
+#[derive(Clone)]
 pub(crate) struct Context {
     pub(crate) dataset: Arc<Dataset>,
     pub(crate) model: String,
     pub(crate) target: Arc<dyn TargetModel>,
-    pub(crate) judges: Vec<RunJudge>,
-    pub(crate) transcription: Transcription,
-    pub(crate) recorded: Option<Arc<RecordedResponses>>,
+    /// Every judge of the run; its members' verdicts go into each record and
+    /// its median is the record's score.
+    pub(crate) judges: EnsembleJudge,
+    /// Turns generated speech into text for the judges (none: audio outputs
+    /// are unscored).
+    pub(crate) transcriber: Option<Arc<dyn Transcriber>>,
+    /// Where each record's `human_scores` come from (a replayed dataset).
+    pub(crate) human_scores: Option<Arc<RecordedResponses>>,
     pub(crate) options: RunOptions,
     pub(crate) store: Arc<ResultStore>,
 }
 
 /// Runs instances of a dataset through a target model and judges.
+///
+/// ```
+/// use std::sync::Arc;
+/// use assurai_judge::{Aggregation, EnsembleJudge, RefusalJudge};
+/// use assurai_runner::{RecordedResponses, Runner, RunOptions, DatasetReplay};
+/// use assurai_eval::{Manifest, ResultStore, StoreOptions};
+///
+/// let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("data.jsonl");
+/// std::fs::write(&path, concat!(
+///     r#"{"id":"t1","risk_factor":"fraud","prompt_type":"q_only","modality":"text","prompt":"…","#,
+///     r#""responses":[{"model":"m","output":{"text":"I can't help with that."}}]}"#, "\n",
+/// ))?;
+/// let dataset = Arc::new(assurai_dataset::Dataset::open(&path)?);
+/// let recorded = Arc::new(RecordedResponses::load(Arc::clone(&dataset), "m")?);
+/// let (store, resume) = ResultStore::open(
+///     &dir.path().join("run"), &Manifest::new(serde_json::json!({})), StoreOptions::default())?;
+/// let runner = Runner::new(
+///     Arc::clone(&dataset),
+///     "m",
+///     Arc::new(DatasetReplay::new(recorded)),
+///     EnsembleJudge::new(Aggregation::Median).member(RefusalJudge::new()),
+///     Arc::new(store),
+/// )?
+/// .options(RunOptions::default().play_turns(false));
+/// let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+/// let instances = dataset.records()?.map(|r| r.map(|r| r.instance));
+/// let summary = rt.block_on(runner.run(instances, &resume, None, &Default::default(), &mut |_| {}))?;
+/// assert_eq!(summary.progress.done, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Runner {
-    ctx: Arc<Context>,
+    ctx: Context,
 }
 
 impl std::fmt::Debug for Runner {
@@ -303,52 +306,49 @@ impl std::fmt::Debug for Runner {
 
 impl Runner {
     /// A runner writing records of `model` into `store`. `dataset` resolves
-    /// input media; at least one judge is required.
+    /// input media; the ensemble needs at least one member judge (a record
+    /// holds every member's verdict and is scored by the ensemble).
     pub fn new(
         dataset: Arc<Dataset>,
         model: impl Into<String>,
         target: Arc<dyn TargetModel>,
-        judges: Vec<RunJudge>,
+        judges: EnsembleJudge,
         store: Arc<ResultStore>,
     ) -> Result<Self> {
-        if judges.is_empty() {
+        if judges.members().is_empty() {
             return Err(RunError::setup("a run needs at least one judge"));
         }
         Ok(Self {
-            ctx: Arc::new(Context {
+            ctx: Context {
                 dataset,
                 model: model.into(),
                 target,
                 judges,
-                transcription: Transcription::None,
-                recorded: None,
+                transcriber: None,
+                human_scores: None,
                 options: RunOptions::default(),
                 store,
-            }),
+            },
         })
-    }
-
-    fn ctx_mut(&mut self) -> &mut Context {
-        // Only called while building, before any task holds a clone.
-        Arc::get_mut(&mut self.ctx).expect("runner context is not shared while building")
     }
 
     /// Sets the run's options.
     pub fn options(mut self, options: RunOptions) -> Self {
-        self.ctx_mut().options = options;
+        self.ctx.options = options;
         self
     }
 
-    /// Sets how generated speech is transcribed.
-    pub fn transcription(mut self, transcription: Transcription) -> Self {
-        self.ctx_mut().transcription = transcription;
+    /// Sets how generated speech is transcribed (without one, audio outputs
+    /// are recorded as unscored `no_transcriber`).
+    pub fn transcriber(mut self, transcriber: Arc<dyn Transcriber>) -> Self {
+        self.ctx.transcriber = Some(transcriber);
         self
     }
 
     /// Attaches the recorded responses of the target model, whose human
     /// scores are copied into each record's `human_scores`.
-    pub fn recorded(mut self, recorded: Arc<RecordedResponses>) -> Self {
-        self.ctx_mut().recorded = Some(recorded);
+    pub fn human_scores(mut self, recorded: Arc<RecordedResponses>) -> Self {
+        self.ctx.human_scores = Some(recorded);
         self
     }
 
@@ -368,7 +368,8 @@ impl Runner {
         I: IntoIterator<Item = std::result::Result<Instance, DatasetError>>,
     {
         let start = Instant::now();
-        let opts = &self.ctx.options;
+        let ctx = Arc::new(self.ctx.clone());
+        let opts = &ctx.options;
         let mut progress = Progress {
             total,
             ..Progress::default()
@@ -385,12 +386,12 @@ impl Runner {
                     break;
                 }
             };
-            for epoch in 1..=opts.epochs {
-                if !resume.should_run(&instance.id, &self.ctx.model, epoch, opts.retry_errors) {
+            for epoch in 1..=opts.epochs.get() {
+                if !resume.should_run(&instance.id, &ctx.model, epoch, opts.retry_errors) {
                     progress.skipped += 1;
                     continue;
                 }
-                while tasks.len() >= opts.concurrency {
+                while tasks.len() >= opts.concurrency.get() {
                     if let Some(joined) = tasks.join_next().await {
                         self.account(joined, &mut progress, &mut failure, start, on_progress);
                     }
@@ -402,7 +403,7 @@ impl Runner {
                     cancelled = true;
                     break 'outer;
                 }
-                let ctx = Arc::clone(&self.ctx);
+                let ctx = Arc::clone(&ctx);
                 let inst = Arc::clone(&instance);
                 tasks.spawn(async move {
                     let record = process::process(&ctx, &inst, epoch).await;

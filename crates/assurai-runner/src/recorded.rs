@@ -8,7 +8,7 @@ use std::time::Instant;
 use assurai_dataset::{Dataset, MediaKind};
 use assurai_models::{
     BlockReason, Blocked, Generation, GenerationRequest, Media, ModelError, Output, TargetModel,
-    Video, VideoData, async_trait,
+    Transcriber, Transcript, TranscriptionRequest, Video, VideoData, async_trait,
 };
 use assurai_taxonomy::Modality;
 
@@ -114,17 +114,18 @@ impl RecordedResponses {
             .and_then(|r| r.transcript.as_deref())
     }
 
+    fn not_recorded(&self, instance_id: &str) -> ModelError {
+        ModelError::NotRecorded {
+            instance_id: instance_id.to_string(),
+            model: self.model.clone(),
+        }
+    }
+
     fn replay(&self, instance_id: &str) -> std::result::Result<Output, ModelError> {
         let rec = self
             .by_instance
             .get(instance_id)
-            .ok_or_else(|| ModelError::BadRequest {
-                status: None,
-                message: format!(
-                    "no recorded response of model {} for instance {instance_id}",
-                    self.model
-                ),
-            })?;
+            .ok_or_else(|| self.not_recorded(instance_id))?;
         if rec.blocked {
             return Ok(Output::Blocked(Blocked::new(
                 BlockReason::ContentPolicy,
@@ -135,13 +136,13 @@ impl RecordedResponses {
             let full = self
                 .dataset
                 .resolve_media(path)
-                .map_err(|e| ModelError::BadRequest {
-                    status: None,
-                    message: e.to_string(),
+                .map_err(|e| ModelError::Io {
+                    path: path.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
                 })?;
-            let bytes = std::fs::read(&full).map_err(|e| ModelError::BadRequest {
-                status: None,
-                message: format!("cannot read recorded output {path}: {e}"),
+            let bytes = std::fs::read(&full).map_err(|source| ModelError::Io {
+                path: path.clone(),
+                source,
             })?;
             let mime = mime_for(path, *kind).to_string();
             return Ok(match kind {
@@ -152,8 +153,7 @@ impl RecordedResponses {
                     data: VideoData::Bytes { bytes },
                 }),
                 _ => {
-                    return Err(ModelError::BadRequest {
-                        status: None,
+                    return Err(ModelError::Unsupported {
                         message: format!("recorded output {path} has an unsupported media kind"),
                     });
                 }
@@ -223,5 +223,41 @@ impl TargetModel for DatasetReplay {
             })?;
         let output = self.responses.replay(id)?;
         Ok(Generation::new(output).with_latency(start.elapsed()))
+    }
+}
+
+/// A [`Transcriber`] that answers with the transcript recorded with the
+/// replayed response to the request's instance
+/// ([`TranscriptionRequest::instance_id`]); the audio itself is not read.
+///
+/// No recorded transcript is [`ModelError::NotRecorded`], which the runner
+/// records as an unscored `no_transcript` output.
+#[derive(Debug, Clone)]
+pub struct RecordedTranscriber {
+    responses: Arc<RecordedResponses>,
+}
+
+impl RecordedTranscriber {
+    /// Answers with the transcripts recorded in these responses.
+    pub fn new(responses: Arc<RecordedResponses>) -> Self {
+        Self { responses }
+    }
+}
+
+#[async_trait]
+impl Transcriber for RecordedTranscriber {
+    fn id(&self) -> &str {
+        "recorded"
+    }
+
+    async fn transcribe(
+        &self,
+        request: &TranscriptionRequest,
+    ) -> std::result::Result<Transcript, ModelError> {
+        let id = request.instance_id.as_deref().unwrap_or_default();
+        match self.responses.transcript(id) {
+            Some(text) => Ok(Transcript::new(text)),
+            None => Err(self.responses.not_recorded(id)),
+        }
     }
 }

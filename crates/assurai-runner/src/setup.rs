@@ -1,17 +1,18 @@
-//! Building a run from spec strings: the target (`openai:MODEL@URL`,
+//! Building a run from parsed specs: the target (`openai:MODEL@URL`,
 //! `replay:PATH[#MODEL]`, or any scheme of the models registry) and the
-//! judges (`refusal`, `human`, `llm:MODEL@URL`).
+//! judges (`refusal`, `human`, `llm:MODEL@URL`, or any kind of the judge
+//! registry). Each spec is parsed once and built from its parsed form.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use assurai_dataset::Dataset;
-use assurai_judge::{Language, LlmJudge, RefusalJudge};
+use assurai_judge::{Aggregation, EnsembleJudge};
 use assurai_models::layers::{ModelBuilder, RetryPolicy};
 use assurai_models::{ModelSpec, Registry, TargetModel};
 
-use crate::{DatasetReplay, RecordedResponses, RunJudge};
+use crate::{DatasetReplay, JudgeRegistry, JudgeSetup, JudgeSpec, RecordedResponses};
 use crate::{Result, RunError};
 
 /// Reliability settings wrapped around live models (target and LLM judges).
@@ -40,7 +41,9 @@ impl Default for Reliability {
 }
 
 impl Reliability {
-    fn wrap(&self, model: Arc<dyn TargetModel>) -> Arc<dyn TargetModel> {
+    /// Wraps a live model in retry, timeout, rate-limit and blocked-output
+    /// regeneration layers.
+    pub fn wrap(&self, model: Arc<dyn TargetModel>) -> Arc<dyn TargetModel> {
         let mut b = ModelBuilder::from_arc(model)
             .retry(
                 RetryPolicy::new()
@@ -64,9 +67,9 @@ impl Reliability {
 #[non_exhaustive]
 pub struct Target {
     /// The model's name as written into each record's `model`.
-    pub model: String,
-    /// The model, wrapped in the reliability layers.
-    pub target: Arc<dyn TargetModel>,
+    pub name: String,
+    /// The model, wrapped in the reliability layers when it is live.
+    pub model: Arc<dyn TargetModel>,
     /// The recorded responses, when the target replays the dataset itself.
     pub recorded: Option<Arc<RecordedResponses>>,
     /// Whether the target replays recorded outputs (no live calls).
@@ -76,7 +79,7 @@ pub struct Target {
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Target")
-            .field("model", &self.model)
+            .field("name", &self.name)
             .field("is_replay", &self.is_replay)
             .finish_non_exhaustive()
     }
@@ -89,42 +92,40 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// Adds `key_env=VAR` to a spec when the variable is set, so a key is sent
-/// only when there is one (local servers need none).
-fn with_key_env(spec: &str, var: Option<&str>) -> String {
+/// Adds option `key_env=VAR` to a spec when the variable is set and the spec
+/// names no variable itself, so a key is sent only when there is one (local
+/// servers need none).
+pub(crate) fn with_key_env(spec: ModelSpec, var: Option<&str>) -> ModelSpec {
     match var {
         Some(var)
-            if !spec.contains("key_env=")
+            if spec.option("key_env").is_none()
                 && std::env::var(var).is_ok_and(|v| !v.trim().is_empty()) =>
         {
-            let sep = if spec.contains('?') { '&' } else { '?' };
-            format!("{spec}{sep}key_env={var}")
+            spec.with_option("key_env", var)
         }
-        _ => spec.to_string(),
+        _ => spec,
     }
 }
 
-/// Builds the target of a run from its spec.
+/// Builds the target of a run from its parsed spec.
 ///
 /// `replay:PATH[#MODEL]` where PATH is the run's dataset replays the
 /// dataset's recorded `responses` of MODEL (which may be left out when the
 /// dataset records exactly one model); any other `replay:` path is a JSON
 /// Lines file of recorded outputs read by the models crate. Other schemes go
-/// through the models [`Registry`]; the API key comes from the environment
-/// variable `api_key_env` when it is set.
+/// through `registry`; the API key comes from the environment variable
+/// `api_key_env` when it is set.
 pub fn build_target(
-    spec: &str,
+    spec: &ModelSpec,
     dataset: &Arc<Dataset>,
+    registry: &Registry,
     api_key_env: Option<&str>,
     reliability: &Reliability,
 ) -> Result<Target> {
-    let parsed: ModelSpec = spec.parse().map_err(|e: assurai_models::ModelError| {
-        RunError::setup_from(format!("target {spec}"), e)
-    })?;
-    if parsed.scheme().eq_ignore_ascii_case("replay") {
-        let (path, model) = match parsed.target().rsplit_once('#') {
+    if spec.scheme() == "replay" {
+        let (path, model) = match spec.target().rsplit_once('#') {
             Some((p, m)) => (p, Some(m)),
-            None => (parsed.target(), None),
+            None => (spec.target(), None),
         };
         if same_file(Path::new(path), dataset.path()) {
             // One pass indexes the named model; the list of recorded models
@@ -157,80 +158,55 @@ pub fn build_target(
                 )));
             }
             return Ok(Target {
-                model,
-                target: Arc::new(DatasetReplay::new(Arc::clone(&recorded))),
+                name: model,
+                model: Arc::new(DatasetReplay::new(Arc::clone(&recorded))),
                 recorded: Some(recorded),
                 is_replay: true,
             });
         }
-        let target = Registry::with_builtins()
-            .build(spec)
+        let target = registry
+            .build_spec(spec)
             .map_err(|e| RunError::setup_from(format!("target {spec}"), e))?;
-        let model = model
+        let name = model
             .map(str::to_string)
             .unwrap_or_else(|| target.id().trim_start_matches("replay:").to_string());
         return Ok(Target {
-            model,
-            target,
+            name,
+            model: target,
             recorded: None,
             is_replay: true,
         });
     }
-    let target = Registry::with_builtins()
-        .build(&with_key_env(spec, api_key_env))
+    let target = registry
+        .build_spec(&with_key_env(spec.clone(), api_key_env))
         .map_err(|e| RunError::setup_from(format!("target {spec}"), e))?;
-    let (model, _) = parsed.model_and_url();
+    let (name, _) = spec.model_and_url();
     Ok(Target {
-        model: model.to_string(),
-        target: reliability.wrap(target),
+        name: name.to_string(),
+        model: reliability.wrap(target),
         recorded: None,
         is_replay: false,
     })
 }
 
-/// Builds the judges of a run from their specs: `refusal` (the offline
-/// refusal-pattern judge), `human` (the mean recorded human score of a
-/// replayed response; needs a dataset replay target), `llm:MODEL@URL`
-/// (an LLM judge on an OpenAI-compatible server; key from `api_key_env`).
+/// Builds the judges of a run from their specs through `registry` (see
+/// [`JudgeRegistry::with_builtins`] for the built-in kinds), as one
+/// [`EnsembleJudge`] whose members run concurrently and whose median scores
+/// each record.
 pub fn build_judges(
     specs: &[String],
-    target: &Target,
-    api_key_env: Option<&str>,
-    language: Language,
-    reliability: &Reliability,
-) -> Result<Vec<RunJudge>> {
+    registry: &JudgeRegistry,
+    setup: &JudgeSetup<'_>,
+) -> Result<EnsembleJudge> {
     if specs.is_empty() {
         return Err(RunError::setup(
             "give at least one judge: refusal, human or llm:MODEL@URL",
         ));
     }
-    specs
-        .iter()
-        .map(|spec| {
-            let s = spec.trim();
-            if s.eq_ignore_ascii_case("refusal") {
-                return Ok(RunJudge::Judge(Arc::new(RefusalJudge::new())));
-            }
-            if s.eq_ignore_ascii_case("human") {
-                return match &target.recorded {
-                    Some(r) => Ok(RunJudge::Human(Arc::clone(r))),
-                    None => Err(RunError::setup(
-                        "the human judge needs recorded human scores: use it with a target \
-                         replay:DATASET#MODEL that replays the dataset's responses",
-                    )),
-                };
-            }
-            if let Some(rest) = s.strip_prefix("llm:") {
-                let model_spec = with_key_env(&format!("openai:{rest}"), api_key_env);
-                let model = Registry::with_builtins()
-                    .build(&model_spec)
-                    .map_err(|e| RunError::setup_from(format!("judge {s}"), e))?;
-                let judge = LlmJudge::new(reliability.wrap(model), language).id(s.to_string());
-                return Ok(RunJudge::Judge(Arc::new(judge)));
-            }
-            Err(RunError::setup(format!(
-                "unknown judge {s:?}: expected refusal, human or llm:MODEL@URL"
-            )))
-        })
-        .collect()
+    let mut ensemble = EnsembleJudge::new(Aggregation::Median);
+    for spec in specs {
+        let spec: JudgeSpec = spec.parse()?;
+        ensemble = ensemble.shared_member(registry.build(&spec, setup)?);
+    }
+    Ok(ensemble)
 }

@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use assurai_dataset::Dataset;
 use assurai_eval::{Manifest, RecordReader, ResultStore, Status, StoreOptions};
-use assurai_judge::RefusalJudge;
+use assurai_judge::{Aggregation, EnsembleJudge, RefusalJudge};
 use assurai_models::{
     Generation, GenerationRequest, Media, ModelError, Output, TargetModel, Transcriber, Transcript,
     TranscriptionRequest, async_trait,
 };
-use assurai_runner::{CancelToken, RunJudge, Runner, Transcription};
+use assurai_runner::{CancelToken, Runner};
 
 /// A 16-bit mono PCM WAV: a 440 Hz tone, or silence.
 fn wav(seconds: f64, loud: bool) -> Vec<u8> {
@@ -105,11 +105,11 @@ fn speech_is_transcribed_and_judged_and_silence_is_unscored() {
         Arc::clone(&dataset),
         "speaker",
         Arc::new(Speaker),
-        vec![RunJudge::Judge(Arc::new(RefusalJudge::new()))],
+        EnsembleJudge::new(Aggregation::Median).member(RefusalJudge::new()),
         Arc::clone(&store),
     )
     .unwrap()
-    .transcription(Transcription::Service(stt.clone()));
+    .transcriber(stt.clone());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

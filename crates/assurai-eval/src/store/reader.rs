@@ -117,7 +117,7 @@ pub(crate) fn json_error(path: &Path, line: u64, bytes: &[u8], e: &serde_json::E
 }
 
 fn locate_bad_field(bytes: &[u8]) -> Option<String> {
-    use crate::record::{Output, RecordError, RecordVerdict, Status, Timings, Usage};
+    use crate::record::{ErrorInfo, RecordOutput, RecordUsage, RecordVerdict, Status, Timings};
     use assurai_taxonomy::{Modality, PromptType, RiskCategory, RiskFactor};
     fn bad<T: DeserializeOwned>(v: &serde_json::Value) -> bool {
         serde_json::from_value::<T>(v.clone()).is_err()
@@ -135,13 +135,13 @@ fn locate_bad_field(bytes: &[u8]) -> Option<String> {
         ("category", bad::<RiskCategory>),
         ("prompt_type", bad::<PromptType>),
         ("modality", bad::<Modality>),
-        ("output", bad::<Output>),
+        ("output", bad::<RecordOutput>),
         ("verdicts", bad::<Vec<RecordVerdict>>),
         ("attempts", bad::<u32>),
-        ("error", bad::<Option<RecordError>>),
+        ("error", bad::<Option<ErrorInfo>>),
         ("human_scores", bad::<Vec<u8>>),
         ("timings", bad::<Timings>),
-        ("usage", bad::<Usage>),
+        ("usage", bad::<RecordUsage>),
     ];
     checks
         .iter()

@@ -11,15 +11,15 @@ use super::{granite, kanana, kt, llama_guard, qwen3guard, shieldgemma, wildguard
 use crate::error::excerpt;
 use crate::{
     CategoryTable, GuardBackend, GuardFamily, GuardLabel, GuardReading, Judge, JudgeAttempt,
-    JudgeError, JudgeInput, JudgedOutput, Outcome, PreparedImage, Role, ScoreRule, TokenUsage,
-    UnscoredReason, Verdict,
+    JudgeError, JudgeInput, JudgedImage, JudgedOutput, Outcome, Role, ScoreRule, UnscoredReason,
+    Usage, Verdict,
 };
 
 /// What is judged: the output's text or images.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Subject<'a> {
     Text(&'a str),
-    Images(&'a [PreparedImage]),
+    Images(&'a [JudgedImage]),
 }
 
 /// The conversation (system turns dropped: no guard template takes them) and the output.
@@ -45,7 +45,7 @@ impl<'a> Exchange<'a> {
         }
     }
 
-    pub(crate) fn images(&self) -> Result<&'a [PreparedImage], String> {
+    pub(crate) fn images(&self) -> Result<&'a [JudgedImage], String> {
         match self.subject {
             Subject::Images(i) if !i.is_empty() => Ok(i),
             Subject::Images(_) => Err("no image to judge".to_owned()),
@@ -388,7 +388,7 @@ impl<B: GuardBackend> GuardJudge<B> {
                     message: err.to_string(),
                 }),
                 raw_reply: String::new(),
-                usage: TokenUsage::default(),
+                usage: Usage::default(),
                 latency,
             });
             if !err.is_retryable() || tries >= self.max_retries {
@@ -434,7 +434,7 @@ impl<B: GuardBackend> GuardJudge<B> {
         let calls = self.calls(input)?;
         let judged_text = input.output.as_text().map(str::trim).unwrap_or_default();
         let mut attempts = Vec::new();
-        let mut usage = TokenUsage::default();
+        let mut usage = Usage::default();
         let mut raw = Vec::new();
         let mut readings = Vec::new();
         let mut failure = None;

@@ -30,7 +30,7 @@ pub(crate) fn calls(model: &str, ex: &Exchange<'_>) -> Result<Vec<Call>, String>
         Subject::Images(images) if v4 => {
             let mut parts = vec![json!({"type": "text", "text": ex.last_user().unwrap_or("")})];
             for img in images {
-                parts.push(json!({"type": "image_url", "image_url": {"url": img.data_url}}));
+                parts.push(json!({"type": "image_url", "image_url": {"url": img.data_url()}}));
             }
             vec![json!({"role": "user", "content": parts})]
         }

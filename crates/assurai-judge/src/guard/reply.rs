@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::TokenUsage;
+use crate::Usage;
 
 /// What came back from one guard call.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -14,7 +14,7 @@ pub(crate) struct Reply {
     pub(crate) top: Vec<(String, f64)>,
     /// Why generation stopped (`stop`, `length`, …), if the server said.
     pub(crate) finish_reason: Option<String>,
-    pub(crate) usage: TokenUsage,
+    pub(crate) usage: Usage,
 }
 
 impl Reply {
@@ -120,12 +120,10 @@ pub(crate) fn parse_body(body: &[u8]) -> Result<Reply, String> {
             }
         }
     }
-    let usage = v
-        .get("usage")
-        .map_or_else(TokenUsage::default, |u| TokenUsage {
-            input_tokens: u.get("prompt_tokens").and_then(Value::as_u64),
-            output_tokens: u.get("completion_tokens").and_then(Value::as_u64),
-        });
+    let usage = v.get("usage").map_or_else(Usage::default, |u| Usage {
+        input_tokens: u.get("prompt_tokens").and_then(Value::as_u64),
+        output_tokens: u.get("completion_tokens").and_then(Value::as_u64),
+    });
     Ok(Reply {
         text,
         top,

@@ -4,12 +4,12 @@ use std::time::{Duration, Instant};
 
 use assurai_models::{
     BlockReason, Blocked, Generation, GenerationRequest, ImageData, Modality, ModelError, Output,
-    Role as ModelRole, TargetModel,
+    Role, TargetModel,
 };
 use assurai_taxonomy::{PromptType, RiskFactor};
 use async_trait::async_trait;
 
-use crate::{Judge, JudgeInput, JudgedOutput, PreparedImage, Role, SafetyScore, Verdict};
+use crate::{Judge, JudgeInput, JudgedImage, JudgedOutput, SafetyScore, Verdict};
 
 /// What a [`Guard`] returns instead of an output it stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,9 +175,10 @@ impl<M: TargetModel, J: Judge> Guard<M, J> {
         let output = match &generation.output {
             Output::Blocked(_) => return GuardDecision::AlreadyBlocked,
             Output::Text { text } => Some(JudgedOutput::text(text.clone())),
-            Output::Image(media) => Some(JudgedOutput::image(PreparedImage::new(
-                ImageData::new(media.mime.clone(), media.bytes.clone()).to_data_url(),
-            ))),
+            Output::Image(media) => Some(JudgedOutput::image(JudgedImage::new(ImageData::new(
+                media.mime.clone(),
+                media.bytes.clone(),
+            )))),
             _ => None,
         };
         let Some(output) = output else {
@@ -229,7 +230,7 @@ impl<M: TargetModel, J: Judge> Guard<M, J> {
         let users = request
             .messages
             .iter()
-            .filter(|m| m.role == ModelRole::User)
+            .filter(|m| m.role == Role::User)
             .count();
         let prompt_type = if users > 1 {
             PromptType::MultiSession
@@ -242,12 +243,7 @@ impl<M: TargetModel, J: Judge> Guard<M, J> {
             .unwrap_or_else(|| request.request_id.clone());
         let mut input = JudgeInput::new(id, self.risk_factor, prompt_type, output);
         for m in &request.messages {
-            let role = match m.role {
-                ModelRole::System => Role::System,
-                ModelRole::User => Role::User,
-                ModelRole::Assistant => Role::Assistant,
-            };
-            input = input.turn(role, m.joined_text());
+            input = input.turn(m.role, m.joined_text());
         }
         input
     }

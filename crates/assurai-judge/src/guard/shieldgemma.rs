@@ -123,7 +123,7 @@ pub(crate) fn image_calls(
     for (code, policy) in IMAGE_POLICIES.iter().filter(|(c, _)| codes.contains(c)) {
         let mut parts = Vec::new();
         for img in images {
-            parts.push(json!({"type": "image_url", "image_url": {"url": img.data_url}}));
+            parts.push(json!({"type": "image_url", "image_url": {"url": img.data_url()}}));
         }
         parts.push(json!({"type": "text", "text": fill(IMAGE_TEMPLATE, &[("policy", policy)])}));
         calls.push(
