@@ -31,6 +31,7 @@ mod cli_taxonomy;
 mod guarded_proxy;
 #[path = "../examples/guarded_proxy.rs"]
 mod guarded_proxy_example;
+mod proof_adaptive;
 mod proof_crash;
 mod proof_faults;
 mod proof_fuzz;

@@ -119,6 +119,21 @@ fn json_error(status: u16, message: &str) -> Action {
     }
 }
 
+/// One chat request being served: its rank among those in flight, released on drop.
+struct InFlight<'a>(usize, &'a Shared);
+
+impl<'a> InFlight<'a> {
+    fn enter(shared: &'a Shared) -> Self {
+        Self(shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1, shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.1.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 async fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Action {
     if method == "GET" && path.ends_with("/stats") {
         // Not counted: benchmarks read the counters before and after a run.
@@ -131,6 +146,7 @@ async fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Actio
                 "faults": shared.fault_count.load(Ordering::Relaxed),
                 "judge_faults": shared.judge_fault_count.load(Ordering::Relaxed),
                 "blocked": shared.blocked.load(Ordering::Relaxed),
+                "over_capacity": shared.over_capacity.load(Ordering::Relaxed),
             })
             .to_string(),
         };
@@ -153,6 +169,17 @@ async fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Actio
         Ok(f) => f.clone(),
         Err(_) => return json_error(500, "server state poisoned"),
     };
+    let _slot = InFlight::enter(shared);
+    if let Some(cap) = faults.capacity
+        && _slot.0 > cap
+    {
+        shared.over_capacity.fetch_add(1, Ordering::Relaxed);
+        return Action::Respond {
+            status: 429,
+            headers: vec![("retry-after", faults.retry_after_s.to_string())],
+            body: "{\"error\":{\"message\":\"server at capacity\",\"type\":\"rate_limit\"}}".into(),
+        };
+    }
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
     }

@@ -74,6 +74,10 @@ pub struct Faults {
     /// When set, the judge quotes the model output between the prompt's own
     /// boundary markers before its verdict, as verbose judges do.
     pub judge_echo: bool,
+    /// When set, at most this many chat requests are served at once; one more
+    /// is answered 429 with `Retry-After` [`Faults::retry_after_s`] at once (a
+    /// server with a capacity limit, for adaptive concurrency).
+    pub capacity: Option<usize>,
 }
 
 impl Faults {
@@ -92,6 +96,7 @@ impl Faults {
             latency: Duration::ZERO,
             reply_text: None,
             judge_echo: false,
+            capacity: None,
         }
     }
 }
@@ -116,6 +121,8 @@ pub struct Stats {
     pub judge_faults: u64,
     /// Content-filter blocks.
     pub blocked: u64,
+    /// Requests answered 429 because [`Faults::capacity`] was full.
+    pub over_capacity: u64,
 }
 
 #[derive(Default)]
@@ -127,6 +134,8 @@ pub(crate) struct Shared {
     pub(crate) fault_count: AtomicU64,
     pub(crate) judge_fault_count: AtomicU64,
     pub(crate) blocked: AtomicU64,
+    pub(crate) over_capacity: AtomicU64,
+    pub(crate) in_flight: std::sync::atomic::AtomicUsize,
     pub(crate) down: std::sync::atomic::AtomicBool,
 }
 
@@ -204,6 +213,7 @@ impl MockServer {
             faults: self.shared.fault_count.load(Ordering::Relaxed),
             judge_faults: self.shared.judge_fault_count.load(Ordering::Relaxed),
             blocked: self.shared.blocked.load(Ordering::Relaxed),
+            over_capacity: self.shared.over_capacity.load(Ordering::Relaxed),
         }
     }
 }

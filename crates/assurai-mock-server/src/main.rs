@@ -9,7 +9,7 @@ use assurai_mock_server::{Faults, MockServer};
 
 const USAGE: &str = "usage: assurai-mock-server [--port N] [--latency-ms MS] [--rate-429 P] \
 [--rate-5xx P] [--rate-reset P] [--rate-timeout P] [--rate-malformed P] [--rate-blocked P] \
-[--retry-after-s S] [--timeout-delay-ms MS]";
+[--retry-after-s S] [--timeout-delay-ms MS] [--capacity N]";
 
 fn parse() -> Result<(u16, Faults), String> {
     let mut port = 0u16;
@@ -42,6 +42,7 @@ fn parse() -> Result<(u16, Faults), String> {
             "--rate-malformed" => f.rate_malformed = num(&value)?,
             "--rate-blocked" => f.rate_blocked = num(&value)?,
             "--retry-after-s" => f.retry_after_s = num(&value)? as u32,
+            "--capacity" => f.capacity = Some(num(&value)?.max(1.0) as usize),
             "--timeout-delay-ms" => {
                 f.timeout_delay = Duration::from_secs_f64(num(&value)? / 1000.0)
             }

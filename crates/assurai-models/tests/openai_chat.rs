@@ -597,3 +597,66 @@ async fn attempts_are_counted_when_every_retry_fails() {
     assert_eq!(calls, 4);
     assert_eq!(server.requests().len(), 4);
 }
+
+#[tokio::test]
+async fn the_circuit_breaker_opens_after_consecutive_refusals_and_auth_failures() {
+    use assurai_models::layers::{CircuitBreaker, FailureClass};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let dead = OpenAiChat::new(OpenAiConfig::new(format!("http://{addr}/v1"), "m")).unwrap();
+    let err = dead.generate(&req()).await.unwrap_err();
+    assert_eq!(
+        FailureClass::of(&err),
+        Some(FailureClass::ConnectionRefused),
+        "{err}"
+    );
+    let breaker = CircuitBreaker::new(3);
+    let model = ModelBuilder::new(dead)
+        .circuit_breaker(breaker.clone())
+        .build();
+    for _ in 0..3 {
+        assert_eq!(
+            model.generate(&req()).await.unwrap_err().kind(),
+            ErrorKind::Transient
+        );
+    }
+    let reason = breaker.open_reason().expect("open after 3");
+    assert!(reason.contains("start the server"), "{reason}");
+    let err = model.generate(&req()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("circuit breaker open"), "{err}");
+
+    // 401s: a success in between resets the count.
+    let denied = || Reply::json(401, r#"{"error":{"message":"bad key"}}"#);
+    let server = TestServer::start(vec![
+        denied(),
+        denied(),
+        Reply::json(200, &ok_body("안녕")),
+        denied(),
+        denied(),
+        denied(),
+    ])
+    .await;
+    let breaker = CircuitBreaker::new(3);
+    let model = ModelBuilder::new(chat(&server, false))
+        .circuit_breaker(breaker.clone())
+        .build();
+    for _ in 0..5 {
+        let _ = model.generate(&req()).await;
+        assert!(breaker.open_reason().is_none());
+    }
+    let _ = model.generate(&req()).await;
+    let reason = breaker
+        .open_reason()
+        .expect("open after 3 consecutive 401s");
+    assert!(reason.contains("--api-key-env"), "{reason}");
+    assert!(!reason.contains(KEY), "{reason}");
+    let before = server.requests().len();
+    let _ = model.generate(&req()).await;
+    assert_eq!(
+        server.requests().len(),
+        before,
+        "an open breaker sends nothing"
+    );
+}

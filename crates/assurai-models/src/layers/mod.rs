@@ -2,7 +2,9 @@
 //! limits, timeouts, regeneration of blocked outputs and caching; and [`ModelBuilder`], which
 //! stacks them in the right order.
 
+mod adaptive;
 mod blocked;
+mod breaker;
 mod cache;
 mod concurrency;
 mod count;
@@ -14,7 +16,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use adaptive::{AdaptiveConcurrency, AdaptiveLimiter};
 pub use blocked::RetryOnBlocked;
+pub use breaker::{Breaker, CONNECT_FAILED, CircuitBreaker, FailureClass};
 pub use cache::Cache;
 pub use concurrency::ConcurrencyLimit;
 pub use count::count_calls;
@@ -26,8 +30,8 @@ use crate::TargetModel;
 
 /// Stacks layers around a model in a fixed, sensible order.
 ///
-/// From the outside in: [`Cache`] → [`RetryOnBlocked`] → [`Retry`] → [`ConcurrencyLimit`] →
-/// [`RateLimit`] → [`Timeout`] → the model. So a cache hit costs nothing, every regeneration and
+/// From the outside in: [`Cache`] → [`Breaker`] → [`RetryOnBlocked`] → [`Retry`] →
+/// [`AdaptiveConcurrency`] → [`ConcurrencyLimit`] → [`RateLimit`] → [`Timeout`] → the model. So a cache hit costs nothing, every regeneration and
 /// every retry is a separate rate-limited, time-limited attempt, and backoff sleeps do not hold a
 /// concurrency permit.
 ///
@@ -54,6 +58,8 @@ pub struct ModelBuilder {
     timeout: Option<Duration>,
     blocked: Option<u32>,
     cache: Option<PathBuf>,
+    breaker: Option<CircuitBreaker>,
+    adaptive: Option<AdaptiveLimiter>,
 }
 
 impl std::fmt::Debug for ModelBuilder {
@@ -66,6 +72,8 @@ impl std::fmt::Debug for ModelBuilder {
             .field("timeout", &self.timeout)
             .field("retry_on_blocked", &self.blocked)
             .field("cache", &self.cache)
+            .field("circuit_breaker", &self.breaker.is_some())
+            .field("adaptive", &self.adaptive)
             .finish()
     }
 }
@@ -86,6 +94,8 @@ impl ModelBuilder {
             timeout: None,
             blocked: None,
             cache: None,
+            breaker: None,
+            adaptive: None,
         }
     }
 
@@ -130,6 +140,19 @@ impl ModelBuilder {
         self
     }
 
+    /// Adds a [`CircuitBreaker`] (outside the retries, inside the cache).
+    pub fn circuit_breaker(mut self, breaker: CircuitBreaker) -> Self {
+        self.breaker = Some(breaker);
+        self
+    }
+
+    /// Adds [`AdaptiveConcurrency`] with a limiter that may be shared with other models of the
+    /// same server (inside the retries, in place of a fixed [`ConcurrencyLimit`]).
+    pub fn adaptive_concurrency(mut self, limiter: AdaptiveLimiter) -> Self {
+        self.adaptive = Some(limiter);
+        self
+    }
+
     /// Builds the stack.
     pub fn build(self) -> Arc<dyn TargetModel> {
         let mut m = self.model;
@@ -142,11 +165,17 @@ impl ModelBuilder {
         if let Some(n) = self.concurrency {
             m = Arc::new(ConcurrencyLimit::new(m, n));
         }
+        if let Some(l) = self.adaptive {
+            m = Arc::new(AdaptiveConcurrency::new(m, l));
+        }
         if let Some(p) = self.retry {
             m = Arc::new(Retry::new(m, p));
         }
         if let Some(n) = self.blocked {
             m = Arc::new(RetryOnBlocked::new(m, n));
+        }
+        if let Some(b) = self.breaker {
+            m = Arc::new(b.wrap(m));
         }
         if let Some(dir) = self.cache {
             m = Arc::new(Cache::new(m, dir));

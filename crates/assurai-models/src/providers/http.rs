@@ -65,6 +65,11 @@ pub(crate) fn send_error(err: reqwest::Error, secrets: &[Secret]) -> ModelError 
     let message = redact_all(secrets, chain(&err));
     if err.is_builder() {
         ModelError::config(message)
+    } else if err.is_connect() {
+        ModelError::Transient {
+            status: None,
+            message: format!("{}{message}", crate::layers::CONNECT_FAILED),
+        }
     } else {
         // Includes body read failures (reqwest reports a cut-off body as a decode error): the
         // response was interrupted, so trying again can help.
