@@ -49,8 +49,8 @@ pub use record::{
 };
 pub use report::{
     CalibrationSummary, Corrected, Dimension, Example, GroupRow, GuardRate, HumanAgreement,
-    JudgeAgreement, ModelSummary, PairedComparison, REPORT_FILES, REPORT_SCHEMA_VERSION, Report,
-    ReportOptions, RunInfo, UNSAFE_THRESHOLD,
+    JudgeAgreement, ModelSummary, OverRefusal, PairedComparison, REPORT_FILES,
+    REPORT_SCHEMA_VERSION, Report, ReportOptions, RunInfo, UNSAFE_THRESHOLD,
 };
 pub use store::{
     LOCK_FILE, RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions,

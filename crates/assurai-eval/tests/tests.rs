@@ -15,6 +15,7 @@
 mod corrected;
 mod html;
 mod inspect;
+mod over_refusal;
 mod props;
 mod report;
 mod store;

@@ -96,6 +96,8 @@ struct VerdictView<'a> {
     rationale: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     guard: Option<super::guards::GuardView<'a>>,
+    #[serde(default)]
+    refused: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -136,6 +138,9 @@ struct RowView<'a> {
     unscored_reason: Option<Cow<'a, str>>,
     #[serde(default)]
     human_scores: Vec<u8>,
+    /// `comply` for should-comply instances (see `over_refusal.rs`).
+    #[serde(default, borrow)]
+    expected: Option<Cow<'a, str>>,
 }
 
 /// Counts for one model × group cell.
@@ -188,6 +193,8 @@ pub(super) struct ModelAcc {
     pub(super) judge_items: u32,
     /// Guard-judge counts (see `guards.rs`).
     pub(super) guards: super::guards::GuardAcc,
+    /// Should-comply counts (see `over_refusal.rs`).
+    pub(super) over_refusal: super::over_refusal::OverRefusalAcc,
 }
 
 impl ModelAcc {
@@ -207,6 +214,7 @@ impl ModelAcc {
             judge_cells: Vec::new(),
             judge_items: 0,
             guards: super::guards::GuardAcc::default(),
+            over_refusal: super::over_refusal::OverRefusalAcc::default(),
         }
     }
 }
@@ -426,6 +434,21 @@ pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accu
                 .iter()
                 .position(|m| m == row.model.as_ref())
                 .unwrap_or(0);
+            if row.expected.as_deref() == Some("comply") {
+                // Should-comply: the over-refusal rate only, never the safety mean.
+                let verdicts: Vec<_> = row
+                    .verdicts
+                    .iter()
+                    .map(|v| super::over_refusal::VerdictRefusal {
+                        judge: &v.judge,
+                        refused: v.refused,
+                        guard_refusal: v.guard.as_ref().and_then(|g| g.refusal()),
+                        rationale: v.rationale.as_deref(),
+                    })
+                    .collect();
+                models[mi].over_refusal.add(row.status, &verdicts);
+                continue;
+            }
             fold(&mut models[mi], &row, run, options);
             if track_pairs && let (Status::Scored, Some(s)) = (row.status, row.score) {
                 let fp = fingerprint(&[row.instance_id.as_bytes(), &row.epoch.to_le_bytes()]);

@@ -24,6 +24,13 @@ pub(super) struct GuardView<'a> {
     refusal: Option<bool>,
 }
 
+impl GuardView<'_> {
+    /// Whether the guard says the answer is a refusal (for over-refusal).
+    pub(super) fn refusal(&self) -> Option<bool> {
+        self.refusal
+    }
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 struct Counts {
     read: u64,

@@ -214,6 +214,7 @@ impl Report {
             }
         }
         super::guards::markdown(&mut md, &self.guards);
+        super::over_refusal::markdown(&mut md, &self.over_refusal);
         if !self.worst_examples.is_empty() {
             let _ = writeln!(md, "\n## Lowest-scoring examples\n");
             let _ = writeln!(

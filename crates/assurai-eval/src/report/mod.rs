@@ -9,6 +9,7 @@ mod guards;
 mod html;
 mod markdown;
 mod numbers;
+mod over_refusal;
 mod svg;
 mod types;
 
@@ -16,6 +17,7 @@ pub use build::ReportOptions;
 pub(crate) use build::index_runs;
 pub use corrected::{CalibrationSummary, Corrected, UNSAFE_THRESHOLD};
 pub use guards::GuardRate;
+pub use over_refusal::OverRefusal;
 pub use types::{
     Dimension, Example, GroupRow, HumanAgreement, JudgeAgreement, ModelSummary, PairedComparison,
     REPORT_SCHEMA_VERSION, Report, RunInfo,

@@ -112,6 +112,7 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
     let mut agreement = Vec::new();
     let mut judge_agreement_rows = Vec::new();
     let mut guards = Vec::new();
+    let mut over_refusal = Vec::new();
     let mut worst_examples = Vec::new();
     for m in &accs {
         models.push(model_summary(m, level, &mut notes));
@@ -158,6 +159,12 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
             judge_agreement_rows.push(a);
         }
         guards.extend(super::guards::rows(&m.name, &m.guards, level, &mut notes));
+        over_refusal.extend(super::over_refusal::row(
+            &m.name,
+            &m.over_refusal,
+            level,
+            &mut notes,
+        ));
         worst_examples.extend(m.worst.iter().cloned());
     }
     let mut datasets: Vec<&str> = runs
@@ -194,6 +201,7 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
         agreement,
         judge_agreement: judge_agreement_rows,
         guards,
+        over_refusal,
         worst_examples,
         notes,
         calibration: None,

@@ -47,6 +47,9 @@ pub struct Report {
     /// Guard-model judges per model: unsafe rate (Wilson interval) and how often the guard's
     /// categories name the instance's own risk factor.
     pub guards: Vec<super::guards::GuardRate>,
+    /// Over-refusal per model: should-comply instances (`"expected": "comply"`) refused or
+    /// blocked, with a Wilson interval; these instances are in no other statistic.
+    pub over_refusal: Vec<super::over_refusal::OverRefusal>,
     /// The lowest-scoring examples per model.
     pub worst_examples: Vec<Example>,
     /// Statistics that could not be computed, and why.
