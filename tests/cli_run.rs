@@ -356,7 +356,11 @@ fn judge_down_gives_error_records_that_resume() {
         v
     };
     let first = assurai().args(args(&[])).output().unwrap();
-    assert_eq!(first.status.code(), Some(0), "errors are records");
+    assert_eq!(
+        first.status.code(),
+        Some(1),
+        "errors are records; exit 1 says so"
+    );
     let recs = records(&out);
     assert_eq!(recs.len(), 8);
     assert!(

@@ -190,12 +190,24 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
                 "--concurrency".into(),
                 "16".into(),
                 "--json".into(),
+                // Every instance becomes a record here; the breaker is tested apart.
+                "--circuit-breaker".into(),
+                "0".into(),
             ];
             v.extend(extra.iter().map(|s| s.to_string()));
             v
         };
         let first = wait_or_fail(spawn(&args(&[])), Duration::from_secs(90));
-        assert_eq!(first.status.code(), Some(0), "{name}: errors are records");
+        assert_eq!(
+            first.status.code(),
+            Some(1),
+            "{name}: errors are records, and the exit code says so"
+        );
+        let stderr = String::from_utf8_lossy(&first.stderr);
+        assert!(
+            stderr.contains(&format!("{n} of {n} records are errors")),
+            "{stderr}"
+        );
         let recs = records(&out);
         assert_eq!(recs.len(), n, "{name}");
         for r in &recs {
@@ -215,7 +227,20 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
 
         // Without --retry-errors a re-run keeps the error records.
         let again = wait_or_fail(spawn(&args(&[])), Duration::from_secs(90));
-        assert_eq!(again.status.code(), Some(0));
+        assert_eq!(again.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&again.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "{n} records were already present, {n} of them errors"
+            )),
+            "{stderr}"
+        );
+        // A tolerated share of errors exits 0.
+        let tolerant = wait_or_fail(
+            spawn(&args(&["--max-error-rate", "1"])),
+            Duration::from_secs(90),
+        );
+        assert_eq!(tolerant.status.code(), Some(0));
         let s: Value = serde_json::from_slice(&again.stdout).unwrap();
         assert_eq!(
             (s["written"].as_u64(), s["skipped"].as_u64()),
@@ -262,4 +287,50 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["models"][0]["n_scored"], n as u64);
     assert_eq!(report["models"][0]["n_error"], 0);
+}
+
+/// A judge where nothing listens: the circuit breaker stops the run after
+/// the first consecutive refusals, says why and how to fix it, exits 1.
+#[test]
+fn a_dead_server_stops_the_run_with_the_reason() {
+    let rt = runtime();
+    let target = rt.block_on(MockServer::start(Faults::none())).unwrap();
+    let refused_url = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/v1", l.local_addr().unwrap())
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let n = 200;
+    let data = write_dataset(tmp.path(), n);
+    let out = tmp.path().join("dead");
+    let o = wait_or_fail(
+        spawn(&[
+            "run".to_string(),
+            "--dataset".into(),
+            data.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--target".into(),
+            format!("openai:target-ko@{}", target.base_url()),
+            "--judge".into(),
+            format!("llm:judge-ko@{refused_url}"),
+            "--max-retries".into(),
+            "0".into(),
+            "--concurrency".into(),
+            "2".into(),
+            "--circuit-breaker".into(),
+            "3".into(),
+        ]),
+        Duration::from_secs(90),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("stopped:"), "{stderr}");
+    assert!(stderr.contains("connection_refused"), "{stderr}");
+    assert!(stderr.contains("start the server"), "{stderr}");
+    let written = records(&out).len();
+    assert!(
+        written < n,
+        "the run stopped early: {written} of {n} records"
+    );
 }

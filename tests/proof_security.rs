@@ -190,17 +190,26 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
                 &format!("llm:judge-ko@{judge}"),
                 "--judge-api-key-env",
                 "JUDGE_KEY",
+                // Named, so the key is sent to this local server (and echoed back).
+                "--api-key-env",
+                "OPENAI_API_KEY",
                 "--max-retries",
+                "0",
+                "--circuit-breaker",
                 "0",
             ])
             .output()
             .unwrap();
+        // Every record is an error: exit 1, with the count and the command.
         assert_eq!(
             o.status.code(),
-            Some(0),
+            Some(1),
             "{}",
             String::from_utf8_lossy(&o.stderr)
         );
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("16 of 16 records are errors"), "{stderr}");
+        assert!(stderr.contains("--retry-errors"), "{stderr}");
         assert_output_clean(&o);
         assert_tree_clean(&out);
         let recs = records(&out);
@@ -524,4 +533,79 @@ fn oversized_responses_are_capped() {
         assert_eq!(err.kind(), ErrorKind::MalformedResponse, "{name}: {err}");
         assert!(err.to_string().contains("limit"), "{name}: {err}");
     }
+}
+
+static SEEN_AUTH: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Records each request's Authorization header (or `-`) and answers a chat
+/// completion whose text is a valid judge verdict.
+fn record_auth(head: &str, s: &mut TcpStream) {
+    let auth = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("authorization")
+                .then(|| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "-".into());
+    SEEN_AUTH.lock().unwrap().push(auth);
+    let body = serde_json::json!({"choices": [{"index": 0, "finish_reason": "stop",
+        "message": {"role": "assistant", "content": "{\"score\": 5, \"rationale\": \"refuses\"}"}}],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2}})
+    .to_string();
+    let resp = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = s.write_all(resp.as_bytes());
+}
+
+/// The default OPENAI_API_KEY goes to OpenAI's own host only: a local server
+/// gets no key unless --api-key-env / --judge-api-key-env names one.
+#[test]
+fn a_key_is_sent_to_a_local_server_only_when_named() {
+    let url = raw_server(record_auth);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = write_dataset(tmp.path(), 3);
+    let run = |name: &str, extra: &[&str]| {
+        SEEN_AUTH.lock().unwrap().clear();
+        let out = tmp.path().join(name);
+        let o = assurai()
+            .env("JUDGE_KEY", JUDGE_SECRET)
+            .args(run_args(&data, &out, &url, extra))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_output_clean(&o);
+        assert_tree_clean(&out);
+        std::mem::take(&mut *SEEN_AUTH.lock().unwrap())
+    };
+    // OPENAI_API_KEY is set (by `assurai()`), but nothing names it.
+    let seen = run("none", &[]);
+    assert_eq!(seen.len(), 6, "{seen:?}");
+    assert!(seen.iter().all(|a| a == "-"), "{seen:?}");
+    // Named for the target only, then for the judge only.
+    let seen = run("target", &["--api-key-env", "OPENAI_API_KEY"]);
+    assert_eq!(
+        seen.iter()
+            .filter(|a| *a == &format!("Bearer {SECRET}"))
+            .count(),
+        3,
+        "{seen:?}"
+    );
+    assert_eq!(seen.iter().filter(|a| *a == "-").count(), 3, "{seen:?}");
+    let seen = run("judge", &["--judge-api-key-env", "JUDGE_KEY"]);
+    assert_eq!(
+        seen.iter()
+            .filter(|a| *a == &format!("Bearer {JUDGE_SECRET}"))
+            .count(),
+        3,
+        "{seen:?}"
+    );
+    assert_eq!(seen.iter().filter(|a| *a == "-").count(), 3, "{seen:?}");
 }

@@ -26,9 +26,10 @@ pub(crate) struct Args {
     /// Where the judged runs are kept (one folder per model; resumable).
     #[arg(long, value_name = "DIR", default_value = "runs/calibrate")]
     out: PathBuf,
-    /// Environment variable holding the LLM judge's API key.
-    #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
-    judge_api_key_env: String,
+    /// Environment variable holding the LLM judge's API key. Without it a key is sent only to
+    /// OpenAI's own API host (from OPENAI_API_KEY), never to another base URL.
+    #[arg(long, value_name = "VAR")]
+    judge_api_key_env: Option<String>,
     /// Language of the judge prompt.
     #[arg(long, default_value = "ko", value_parser = ["ko", "en"])]
     judge_lang: String,
@@ -80,7 +81,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         std::slice::from_ref(&args.judge),
         false,
         |config| {
-            config.judge_api_key_env = Some(args.judge_api_key_env.clone());
+            config.judge_api_key_env = args.judge_api_key_env.clone();
             config.language = language;
             config.concurrency = concurrency(args.concurrency);
         },

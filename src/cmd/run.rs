@@ -11,6 +11,7 @@ use assurai::dataset::{Dataset, Shard};
 use assurai::eval::MANIFEST_FILE;
 use assurai::eval::{Report, ReportOptions};
 use assurai::judge::Language;
+use assurai::models::layers::CircuitBreaker;
 use assurai::runner::{CancelToken, EvalConfig, EvalOutcome, Progress, evaluate, safe_file_name};
 
 /// Arguments of `assurai run`.
@@ -28,9 +29,19 @@ pub(crate) struct Args {
     /// A judge: `refusal`, `human` or `llm:MODEL@BASE_URL`; repeat for an ensemble.
     #[arg(long = "judge", value_name = "SPEC", default_value = "refusal")]
     judges: Vec<String>,
-    /// Instances in flight at once.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=4096))]
-    concurrency: u32,
+    /// Instances in flight at once: N, or `auto[:MAX]` (default MAX 64) to find the server's
+    /// capacity by AIMD — grow while calls succeed, halve on 429/503/timeouts/overload, honour
+    /// Retry-After; the target and the judges on one base URL share one limit.
+    #[arg(long, default_value = "8", value_parser = parse_concurrency)]
+    concurrency: ConcurrencyArg,
+    /// Stop the run after N consecutive failures of one kind that waiting does not fix
+    /// (connection refused, 401/403, 404), naming the fix; 0 never stops.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    circuit_breaker: u32,
+    /// Exit 0 although up to this share (0–1) of the records are errors (default 0: any error
+    /// record makes the exit code 1).
+    #[arg(long, value_name = "R", default_value_t = 0.0)]
+    max_error_rate: f64,
     /// At most N target requests per minute, e.g. `10/min` (the paper's video limit).
     #[arg(long, value_name = "N/min")]
     rate_limit: Option<String>,
@@ -66,12 +77,13 @@ pub(crate) struct Args {
     /// Re-run records that ended in an error.
     #[arg(long)]
     retry_errors: bool,
-    /// Environment variable holding the target's API key (may be unset for local servers).
-    #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
-    api_key_env: String,
-    /// Environment variable holding the LLM judge's API key.
-    #[arg(long, value_name = "VAR", default_value = "OPENAI_API_KEY")]
-    judge_api_key_env: String,
+    /// Environment variable holding the target's API key. Without it a key is sent only to
+    /// OpenAI's own API host (from OPENAI_API_KEY), never to another base URL.
+    #[arg(long, value_name = "VAR")]
+    api_key_env: Option<String>,
+    /// Environment variable holding the LLM judge's API key (same rule as --api-key-env).
+    #[arg(long, value_name = "VAR")]
+    judge_api_key_env: Option<String>,
     /// Speech-to-text service for audio outputs: `openai:MODEL@BASE_URL` (an OpenAI-compatible
     /// /v1/audio/transcriptions endpoint, e.g. a local whisper server).
     #[arg(long, value_name = "SPEC")]
@@ -82,6 +94,31 @@ pub(crate) struct Args {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
+}
+
+/// `--concurrency N` or `auto[:MAX]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConcurrencyArg {
+    Fixed(u32),
+    Auto(u32),
+}
+
+fn parse_concurrency(s: &str) -> Result<ConcurrencyArg, String> {
+    let bad = || format!("expected N (1–4096), auto or auto:MAX, got {s:?}");
+    let n = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=4096).contains(n))
+            .ok_or_else(bad)
+    };
+    match s.trim() {
+        "auto" => Ok(ConcurrencyArg::Auto(64)),
+        t => match t.strip_prefix("auto:") {
+            Some(max) => n(max).map(ConcurrencyArg::Auto),
+            None => n(t).map(ConcurrencyArg::Fixed),
+        },
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -172,9 +209,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(args.timeout_s.is_finite() && args.timeout_s > 0.0) {
         return usage("--timeout-s must be a positive number of seconds");
     }
+    if !(args.max_error_rate.is_finite() && (0.0..=1.0).contains(&args.max_error_rate)) {
+        return usage("--max-error-rate must be a share between 0 and 1");
+    }
     let mut config = EvalConfig::new(&args.dataset, &args.out, &args.target, args.judges.clone());
-    config.api_key_env = Some(args.api_key_env.clone());
-    config.judge_api_key_env = Some(args.judge_api_key_env.clone());
+    config.api_key_env = args.api_key_env.clone();
+    config.judge_api_key_env = args.judge_api_key_env.clone();
     config.language = match args.judge_lang {
         Lang::Ko => Language::Korean,
         Lang::En => Language::English,
@@ -186,7 +226,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     config.settings.seed = args.seed;
     config.settings.temperature = args.temperature;
     config.settings.max_tokens = args.max_tokens;
-    config.concurrency = concurrency(args.concurrency as usize);
+    match args.concurrency {
+        ConcurrencyArg::Fixed(n) => config.concurrency = concurrency(n as usize),
+        ConcurrencyArg::Auto(max) => {
+            // As many instances in flight as the limit may grow to; the limiter decides.
+            config.concurrency = concurrency(max as usize);
+            config.reliability.adaptive_max = Some(max as usize);
+        }
+    }
+    if args.circuit_breaker > 0 {
+        config.reliability.circuit_breaker = Some(CircuitBreaker::new(args.circuit_breaker));
+    }
     config.retry_errors = args.retry_errors;
     config.reliability.max_retries = args.max_retries;
     config.reliability.timeout = Duration::from_secs_f64(args.timeout_s);
@@ -199,6 +249,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let outcome = execute(&config)?;
     let report = write_report(&[args.out.as_path()], &args.out)?;
     print_summary(&outcome, &report, args.json)?;
+    if let Some(reason) = config
+        .reliability
+        .circuit_breaker
+        .as_ref()
+        .and_then(CircuitBreaker::open_reason)
+    {
+        eprintln!("stopped: {reason}");
+        eprintln!(
+            "fix that, then run the same command with --retry-errors to resume and re-run \
+             the failed records"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     if outcome.summary.cancelled {
         eprintln!(
             "interrupted: {} records written; run the same command again to resume",
@@ -206,7 +269,49 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::FAILURE);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(error_exit(
+        &report,
+        &outcome,
+        args.max_error_rate,
+        args.retry_errors,
+    ))
+}
+
+/// Exit 0 only when no record (of this run or an earlier one in the same
+/// directory) is an error, or their share is within `--max-error-rate`;
+/// otherwise say how many and how to re-run them, and exit 1.
+fn error_exit(report: &Report, outcome: &EvalOutcome, max_rate: f64, retried: bool) -> ExitCode {
+    let total: u64 = report.models.iter().map(|m| m.n_total).sum();
+    let errors: u64 = report.models.iter().map(|m| m.n_error).sum();
+    let p = &outcome.summary.progress;
+    if p.skipped > 0 && !retried {
+        let present_errors = errors.saturating_sub(p.errors);
+        if present_errors > 0 {
+            eprintln!(
+                "{} records were already present, {present_errors} of them errors: add \
+                 --retry-errors to re-run them",
+                p.skipped
+            );
+        }
+    }
+    if errors == 0 {
+        return ExitCode::SUCCESS;
+    }
+    let rate = errors as f64 / total.max(1) as f64;
+    let command: Vec<String> = std::env::args()
+        .filter(|a| a != "--retry-errors")
+        .chain(std::iter::once("--retry-errors".to_owned()))
+        .collect();
+    eprintln!(
+        "{errors} of {total} records are errors ({:.1}%); re-run them with:\n  {}",
+        rate * 100.0,
+        command.join(" ")
+    );
+    if rate <= max_rate {
+        eprintln!("within --max-error-rate {max_rate}: exit 0");
+        return ExitCode::SUCCESS;
+    }
+    ExitCode::FAILURE
 }
 
 /// Validates the dataset before any model call; prints the problems.
@@ -285,6 +390,14 @@ pub(crate) fn execute(config: &EvalConfig) -> anyhow::Result<EvalOutcome> {
                 }
             }
         });
+        if let Some(breaker) = config.reliability.circuit_breaker.clone() {
+            // Stop taking new instances as soon as the breaker opens.
+            let stop = cancel.clone();
+            tokio::spawn(async move {
+                breaker.opened().await;
+                stop.cancel();
+            });
+        }
         let mut display = ProgressDisplay::new(&config.out);
         let outcome = evaluate(config, &cancel, &mut |p| display.update(p)).await;
         display.finish();

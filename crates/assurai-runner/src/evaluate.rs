@@ -34,9 +34,11 @@ pub struct EvalConfig {
     pub target: String,
     /// Judge specs: `refusal`, `human`, `llm:MODEL@URL`.
     pub judges: Vec<String>,
-    /// Environment variable holding the target's API key (unset: no key).
+    /// Environment variable holding the target's API key. `None` (the default): the models
+    /// registry's rule — `OPENAI_API_KEY` for OpenAI's own API host only, no key for any other
+    /// base URL.
     pub api_key_env: Option<String>,
-    /// Environment variable holding the LLM judges' API key.
+    /// Environment variable holding the LLM judges' API key (`None`: as for the target).
     pub judge_api_key_env: Option<String>,
     /// Language of the judge prompt.
     pub language: Language,
@@ -83,8 +85,8 @@ impl EvalConfig {
             out: out.into(),
             target: target.into(),
             judges,
-            api_key_env: Some("OPENAI_API_KEY".into()),
-            judge_api_key_env: Some("OPENAI_API_KEY".into()),
+            api_key_env: None,
+            judge_api_key_env: None,
             language: Language::Korean,
             epochs: NonZeroU32::MIN,
             limit: None,

@@ -102,9 +102,16 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn fail(mut record: Record, error: &StageError, started: Instant) -> Record {
-    record.set_error(error.kind(), error.to_string());
+    // A server may echo a whole request (a Base64 image) in its error: keep a few KiB.
+    let message =
+        assurai_models::cap_message(error.to_string(), assurai_models::MAX_ERROR_MESSAGE_BYTES);
+    record.set_error(error.kind(), message);
     finish(record, started)
 }
+
+/// The note appended to an output cut off by the token limit, so the judge
+/// knows the text is incomplete.
+pub(crate) const TRUNCATED_NOTE: &str = "\n\n[assurai: this output was cut off by the token limit (finish_reason: length); it is incomplete]";
 
 /// Runs one instance for one epoch. Never fails: problems become an
 /// `error` record that a resumed run with `--retry-errors` re-tries.
@@ -131,8 +138,11 @@ pub(super) async fn process(ctx: &Context, instance: &Instance, epoch: u32) -> R
 
     // 1. The target.
     let t0 = Instant::now();
-    let generated = generate(ctx, instance, epoch, messages).await;
-    record.timings.target_ms = Some(ms(t0.elapsed()));
+    // Every call the server saw, retries included, also when all of them failed.
+    let (generated, calls) =
+        assurai_models::layers::count_calls(generate(ctx, instance, epoch, messages)).await;
+    let wall = t0.elapsed();
+    record.timings.target_ms = Some(ms(wall));
     let Generated {
         generation,
         conversation,
@@ -140,11 +150,36 @@ pub(super) async fn process(ctx: &Context, instance: &Instance, epoch: u32) -> R
     } = match generated {
         Ok(g) => g,
         Err(TargetFailed { error, attempts }) => {
-            record.attempts = attempts;
+            record.attempts = attempts.max(calls);
             return fail(record, &StageError::Model(error), started);
         }
     };
-    record.attempts = attempts;
+    record.attempts = attempts.max(calls);
+    // Time in the model, without backoff, Retry-After and queueing waits
+    // (recorded apart as target_wait_ms).
+    let in_model = generation.latency
+        + generation
+            .attempts
+            .iter()
+            .map(|a| a.latency)
+            .sum::<Duration>();
+    if !in_model.is_zero() && in_model < wall {
+        record.timings.target_ms = Some(ms(in_model));
+        record
+            .timings
+            .extra
+            .insert("target_wait_ms".into(), ms(wall - in_model).into());
+    }
+    if let Some(reason) = &generation.finish_reason {
+        record
+            .output
+            .extra
+            .insert("finish_reason".into(), reason.clone().into());
+    }
+    let truncated = generation.is_truncated();
+    if truncated {
+        record.output.extra.insert("truncated".into(), true.into());
+    }
     record.usage.target_input_tokens = generation.usage.input_tokens;
     record.usage.target_output_tokens = generation.usage.output_tokens;
 
@@ -174,8 +209,18 @@ pub(super) async fn process(ctx: &Context, instance: &Instance, epoch: u32) -> R
     // 3. The judges: every member concurrently, each verdict recorded, the
     // ensemble's median the record's score.
     let t2 = Instant::now();
-    let input = convert::judge_input(instance, &conversation, prepared.judged);
-    let judged = ctx.judges.judge_all(&input).await;
+    let judged_output = match prepared.judged {
+        JudgedOutput::Text { text } if truncated => JudgedOutput::text(text + TRUNCATED_NOTE),
+        other => other,
+    };
+    let input = convert::judge_input(instance, &conversation, judged_output);
+    let (judged, judge_calls) =
+        assurai_models::layers::count_calls(ctx.judges.judge_all(&input)).await;
+    if judge_calls > 0 {
+        record
+            .extra
+            .insert("judge_attempts".into(), judge_calls.into());
+    }
     record.timings.judge_ms = Some(ms(t2.elapsed()));
     let judged = match judged {
         Ok(j) => j,

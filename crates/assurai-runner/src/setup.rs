@@ -3,13 +3,14 @@
 //! judges (`refusal`, `human`, `llm:MODEL@URL`, or any kind of the judge
 //! registry). Each spec is parsed once and built from its parsed form.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use assurai_dataset::Dataset;
 use assurai_judge::{Aggregation, EnsembleJudge};
-use assurai_models::layers::{ModelBuilder, RetryPolicy};
+use assurai_models::layers::{AdaptiveLimiter, CircuitBreaker, ModelBuilder, RetryPolicy};
 use assurai_models::{ModelSpec, Registry, TargetModel};
 
 use crate::{DatasetReplay, JudgeRegistry, JudgeSetup, JudgeSpec, RecordedResponses};
@@ -27,6 +28,24 @@ pub struct Reliability {
     pub rate_limit: Option<(usize, Duration)>,
     /// Regenerate a blocked output up to this many times (the paper: 3 for images).
     pub retry_on_blocked: u32,
+    /// Adaptive concurrency (`--concurrency auto[:MAX]`): at most this many calls in flight per
+    /// server, the limit found by AIMD; the target and the judges on one base URL share one
+    /// limiter.
+    pub adaptive_max: Option<usize>,
+    /// Stop calling after this many consecutive failures of one kind that waiting does not fix
+    /// (connection refused, 401/403, 404); the breaker is shared by the target and the judges.
+    pub circuit_breaker: Option<CircuitBreaker>,
+    limiters: Limiters,
+}
+
+/// The adaptive limiters of a run, one per base URL.
+#[derive(Debug, Clone, Default)]
+struct Limiters(Arc<Mutex<HashMap<String, AdaptiveLimiter>>>);
+
+impl PartialEq for Limiters {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl Default for Reliability {
@@ -36,6 +55,9 @@ impl Default for Reliability {
             timeout: Duration::from_secs(120),
             rate_limit: None,
             retry_on_blocked: 0,
+            adaptive_max: None,
+            circuit_breaker: None,
+            limiters: Limiters::default(),
         }
     }
 }
@@ -44,6 +66,7 @@ impl Reliability {
     /// Wraps a live model in retry, timeout, rate-limit and blocked-output
     /// regeneration layers.
     pub fn wrap(&self, model: Arc<dyn TargetModel>) -> Arc<dyn TargetModel> {
+        let id = model.id().to_owned();
         let mut b = ModelBuilder::from_arc(model)
             .retry(
                 RetryPolicy::new()
@@ -58,7 +81,49 @@ impl Reliability {
         if self.retry_on_blocked > 0 {
             b = b.retry_on_blocked(self.retry_on_blocked);
         }
+        if let Some(max) = self.adaptive_max {
+            b = b.adaptive_concurrency(self.limiter(&id, max));
+        }
+        if let Some(breaker) = &self.circuit_breaker {
+            b = b.circuit_breaker(breaker.clone());
+        }
         b.build()
+    }
+
+    /// The limiter of the server a model id (`openai:MODEL@BASE_URL…`) names, shared by every
+    /// model on that base URL.
+    fn limiter(&self, id: &str, max: usize) -> AdaptiveLimiter {
+        let server = id
+            .parse::<ModelSpec>()
+            .ok()
+            .and_then(|s| s.model_and_url().1.map(str::to_owned))
+            .map(|u| {
+                u.split('?')
+                    .next()
+                    .unwrap_or(&u)
+                    .trim_end_matches('/')
+                    .to_owned()
+            })
+            .unwrap_or_else(|| id.to_owned());
+        let mut map = self.lock_limiters();
+        map.entry(server)
+            .or_insert_with(|| AdaptiveLimiter::new(max))
+            .clone()
+    }
+
+    fn lock_limiters(&self) -> std::sync::MutexGuard<'_, HashMap<String, AdaptiveLimiter>> {
+        self.limiters.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The adaptive limiters in use, by base URL, with their current limits.
+    pub fn adaptive_limits(&self) -> Vec<(String, usize)> {
+        let mut v: Vec<(String, usize)> = self
+            .lock_limiters()
+            .iter()
+            .map(|(k, l)| (k.clone(), l.limit()))
+            .collect();
+        v.sort();
+        v
     }
 }
 

@@ -70,20 +70,29 @@ impl FailureClass {
 
 #[derive(Debug, Default)]
 struct State {
-    class: Option<FailureClass>,
-    run: u32,
+    /// Per model id: the class of its current run of failures and its length.
+    runs: std::collections::HashMap<String, (FailureClass, u32)>,
     open: Option<String>,
 }
 
 /// Counts consecutive final failures (after retries) of one [`FailureClass`]; at `threshold` it
 /// opens: every later call fails at once with [`ModelError::Config`] carrying the reason and the
 /// fix, and [`CircuitBreaker::open_reason`] says why, so a run can stop instead of failing every
-/// remaining instance the same way. Any success, or a failure of another kind, resets the count.
-/// Clones share the state (one breaker can guard the target and the judges of one server).
+/// remaining instance the same way. Runs are counted per model id: a success of that model, or
+/// a failure of another kind, resets its count. Clones share the state, so one breaker guards
+/// the target and the judges of a run and opens for all when one of them keeps failing.
 #[derive(Debug, Clone)]
 pub struct CircuitBreaker {
     threshold: u32,
     state: Arc<Mutex<State>>,
+    opened: Arc<tokio::sync::Notify>,
+}
+
+impl PartialEq for CircuitBreaker {
+    /// The same breaker (clones of one).
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.state, &other.state)
+    }
 }
 
 impl CircuitBreaker {
@@ -92,6 +101,20 @@ impl CircuitBreaker {
         Self {
             threshold: threshold.max(1),
             state: Arc::default(),
+            opened: Arc::default(),
+        }
+    }
+
+    /// Waits until the breaker opens (at once if it is open).
+    pub async fn opened(&self) {
+        loop {
+            let notified = self.opened.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            if self.lock().open.is_some() {
+                return;
+            }
+            notified.await;
         }
     }
 
@@ -112,25 +135,24 @@ impl CircuitBreaker {
         let class = result.as_ref().err().and_then(FailureClass::of);
         match class {
             None => {
-                s.class = None;
-                s.run = 0;
+                s.runs.remove(model);
             }
             Some(c) => {
-                if s.class == Some(c) {
-                    s.run += 1;
-                } else {
-                    s.class = Some(c);
-                    s.run = 1;
-                }
-                if s.run >= self.threshold {
+                let run = match s.runs.get(model) {
+                    Some((prev, n)) if *prev == c => n + 1,
+                    _ => 1,
+                };
+                s.runs.insert(model.to_owned(), (c, run));
+                if run >= self.threshold {
                     let last = result.as_ref().err().map(ToString::to_string);
                     s.open = Some(format!(
-                        "{model}: {} consecutive calls failed the same way ({}): {}. Last error: {}",
-                        s.run,
+                        "{model}: {run} consecutive calls failed the same way ({}): {}. Last \
+                         error: {}",
                         c.as_str(),
                         c.fix(),
                         last.unwrap_or_default()
                     ));
+                    self.opened.notify_waiters();
                 }
             }
         }
