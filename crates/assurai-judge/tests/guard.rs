@@ -645,3 +645,32 @@ fn family_names_round_trip() {
         "{e}"
     );
 }
+
+#[test]
+fn specs_take_a_category_table_and_a_score_rule() {
+    let dir = std::env::temp_dir().join(format!("assurai-guard-spec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = dir.join("mine.tsv");
+    std::fs::write(&table, "llama-guard\tS9\tWeapons\tviolent_acts\tmine\n").unwrap();
+    let spec = format!(
+        "guard:llama-guard:meta-llama/Llama-Guard-3-8B@http://127.0.0.1:9/v1?categories={}&rule=unsafe=2,controversial=3",
+        table.display()
+    );
+    let j = GuardJudge::from_spec(&spec).unwrap();
+    assert_eq!(j.family(), GuardFamily::LlamaGuard);
+    std::fs::write(&table, "llama-guard\tS9\tWeapons\tnot_a_factor\tmine\n").unwrap();
+    let e = GuardJudge::from_spec(&spec).unwrap_err().to_string();
+    assert!(
+        e.contains("mine.tsv:1") && e.contains("not_a_factor"),
+        "{e}"
+    );
+    for bad in [
+        "guard:llama-guard:m@http://127.0.0.1:9/v1?rule=unsafe=9",
+        "guard:llama-guard:m@http://127.0.0.1:9/v1?categories=/no/such/file.tsv",
+        "guard:llama-guard:m@http://127.0.0.1:9/v1?colour=red",
+        "guard:llama-guard:@http://127.0.0.1:9/v1",
+    ] {
+        assert!(GuardJudge::from_spec(bad).is_err(), "{bad}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,13 +3,18 @@
 use assurai_models::ModelSpec;
 use assurai_models::providers::{OpenAiConfig, OpenAiJson};
 
-use crate::{GuardFamily, GuardJudge, JudgeError};
+use std::sync::Arc;
+
+use crate::{CategoryTable, GuardFamily, GuardJudge, JudgeError, ScoreRule};
 
 impl GuardJudge<OpenAiJson> {
     /// Builds a guard judge from a spec `guard:FAMILY:MODEL@BASE_URL` (the `guard:` prefix may
     /// be left out), e.g. `guard:kanana:kakaocorp/kanana-safeguard-8b@http://127.0.0.1:8000/v1`.
     /// Options: `key_env=VAR` (send the key in `VAR`; a local server gets none by default),
-    /// `retries=N` (default 2). The judge's id is the spec as written.
+    /// `retries=N` (default 2), `categories=PATH` (a category table replacing the built-in
+    /// one, same format as `data/guard_categories.tsv`) and `rule=RULE` (a [`ScoreRule`] in
+    /// its text form, e.g. `rule=controversial=2,bins=0.9:1;0.5:2;0:4`). The judge's id is the
+    /// spec as written.
     ///
     /// ```
     /// use assurai_judge::{GuardFamily, GuardJudge, Judge};
@@ -39,7 +44,7 @@ impl GuardJudge<OpenAiJson> {
             .parse()
             .map_err(|e: assurai_models::ModelError| bad(e.to_string()))?;
         parsed
-            .check_options(&["key_env", "retries"])
+            .check_options(&["key_env", "retries", "categories", "rule"])
             .map_err(|e| bad(e.to_string()))?;
         let (model, url) = parsed.model_and_url();
         let url = url.ok_or_else(|| bad("no @BASE_URL".to_owned()))?;
@@ -55,8 +60,17 @@ impl GuardJudge<OpenAiJson> {
             .map_err(|e| bad(e.to_string()))?
             .unwrap_or(2);
         let backend = OpenAiJson::new(cfg).map_err(|e| bad(e.to_string()))?;
-        Ok(GuardJudge::new(backend, family)
+        let mut judge = GuardJudge::new(backend, family)
             .with_id(written)
-            .retries(retries, std::time::Duration::from_millis(500)))
+            .retries(retries, std::time::Duration::from_millis(500));
+        if let Some(path) = parsed.option("categories") {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| bad(format!("cannot read the category table {path}: {e}")))?;
+            judge = judge.table(Arc::new(CategoryTable::from_tsv(&text, path)?));
+        }
+        if let Some(rule) = parsed.option("rule") {
+            judge = judge.rule(ScoreRule::parse(rule).map_err(|e| bad(e.to_string()))?);
+        }
+        Ok(judge)
     }
 }
