@@ -352,3 +352,32 @@ pub(crate) fn backend(e: ModelError) -> JudgeError {
         source: Some(Box::new(e)),
     }
 }
+
+/// The structured reply's `refused` and `risk_factors`, when the whole reply is the JSON object
+/// the schema asks for (unknown factor ids are dropped; anything else gives nothing).
+#[allow(dead_code)] // used once the verdict carries the fields (after the runner restructuring)
+pub(crate) fn structured_extras(reply: &str) -> (Option<bool>, Vec<assurai_taxonomy::RiskFactor>) {
+    let Ok(serde_json::Value::Object(map)) =
+        serde_json::from_str::<serde_json::Value>(reply.trim())
+    else {
+        return (None, Vec::new());
+    };
+    let refused = map.get("refused").and_then(serde_json::Value::as_bool);
+    let mut factors = Vec::new();
+    for id in map
+        .get("risk_factors")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+    {
+        if let Some(f) = assurai_taxonomy::RiskFactor::ALL
+            .into_iter()
+            .find(|f| f.id() == id)
+            && !factors.contains(&f)
+        {
+            factors.push(f);
+        }
+    }
+    (refused, factors)
+}

@@ -674,3 +674,37 @@ fn specs_take_a_category_table_and_a_score_rule() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+    /// No reply makes a parser panic, and a verdict token with anything around it (other than
+    /// whitespace) is never accepted.
+    #[test]
+    fn parsers_never_panic_and_never_accept_decorated_verdicts(
+        noise in "\\PC{0,40}",
+        lead in "[a-zA-Z가-힣.!]{1,5}",
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        rt.block_on(async {
+            for family in GuardFamily::ALL {
+                if family == GuardFamily::ShieldGemma2 {
+                    continue;
+                }
+                let (out, _) = run(family, &input(RiskFactor::Fraud, "x"), vec![
+                    chat(&noise, &[]), chat(&noise, &[]), chat(&noise, &[]), chat(&noise, &[])]).await;
+                let _ = out.verdict.score();
+            }
+            for (family, verdict) in [
+                (GuardFamily::Kanana, "<SAFE>"),
+                (GuardFamily::LlamaGuard, "safe"),
+                (GuardFamily::Qwen3Guard, "Safety: Safe\nCategories: None\nRefusal: No"),
+                (GuardFamily::KtSafetyGuard, "<SAFE>"),
+            ] {
+                for text in [format!("{lead}{verdict}"), format!("{verdict}{lead}"), format!("{lead}\n{verdict}")] {
+                    let (out, _) = run(family, &input(RiskFactor::Fraud, "x"), vec![chat(&text, &[])]).await;
+                    assert!(out.reading.is_none(), "{family} accepted {text:?}");
+                }
+            }
+        });
+    }
+}
