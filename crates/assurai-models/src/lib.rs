@@ -69,7 +69,9 @@ pub use model::{TargetModel, Transcriber, Transcript, TranscriptionRequest};
 pub use registry::{
     Factory, ModelSpec, Registry, transcriber_from_model_spec, transcriber_from_spec,
 };
-pub use request::{GenerationRequest, GenerationSettings, ImageData, Message, Part, Role};
+pub use request::{
+    AudioData, GenerationRequest, GenerationSettings, ImageData, Message, Part, Role,
+};
 pub use secret::Secret;
 
 pub use assurai_taxonomy::Modality;

@@ -96,6 +96,45 @@ impl fmt::Debug for ImageData {
     }
 }
 
+/// Audio attached to a message (an audio-capable judge hears the output itself): raw bytes and
+/// their MIME type (`audio/wav`, `audio/mpeg`).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AudioData {
+    /// MIME type such as `audio/wav`.
+    pub mime: String,
+    /// The encoded audio bytes.
+    #[serde(rename = "base64", with = "crate::serde_util::base64_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+impl AudioData {
+    /// Wraps encoded audio bytes.
+    pub fn new(mime: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        Self {
+            mime: mime.into(),
+            bytes: bytes.into(),
+        }
+    }
+
+    /// The `format` of an OpenAI `input_audio` part (`wav` or `mp3`), if the MIME type is one.
+    pub fn openai_format(&self) -> Option<&'static str> {
+        match self.mime.as_str() {
+            "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => Some("wav"),
+            "audio/mpeg" | "audio/mp3" => Some("mp3"),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for AudioData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AudioData")
+            .field("mime", &self.mime)
+            .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .finish()
+    }
+}
+
 /// One piece of a message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -110,6 +149,12 @@ pub enum Part {
         /// The image.
         #[serde(flatten)]
         image: ImageData,
+    },
+    /// An audio input (OpenAI `input_audio`, Gemini inline data).
+    Audio {
+        /// The audio.
+        #[serde(flatten)]
+        audio: AudioData,
     },
 }
 

@@ -103,6 +103,53 @@ async fn image_input_is_sent_as_a_data_url() {
 }
 
 #[tokio::test]
+async fn audio_input_is_sent_as_input_audio_and_response_format_as_given() {
+    use assurai_models::{AudioData, Message, Part, Role};
+    let server = TestServer::start(vec![Reply::json(200, &ok_body("{\"score\": 5}"))]).await;
+    let wav = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
+    let request = GenerationRequest::new("r")
+        .message(Message::new(
+            Role::User,
+            vec![
+                Part::Text {
+                    text: "judge this speech".into(),
+                },
+                Part::Audio {
+                    audio: AudioData::new("audio/wav", wav.clone()),
+                },
+            ],
+        ))
+        .response_format(r#"{"type":"json_object"}"#);
+    chat(&server, false).generate(&request).await.unwrap();
+    let body = server.requests()[0].json();
+    let parts = &body["messages"][0]["content"];
+    assert_eq!(parts[1]["type"], "input_audio");
+    assert_eq!(parts[1]["input_audio"]["format"], "wav");
+    use base64::Engine as _;
+    let data = parts[1]["input_audio"]["data"].as_str().unwrap();
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .unwrap(),
+        wav
+    );
+    assert_eq!(
+        body["response_format"],
+        serde_json::json!({"type": "json_object"})
+    );
+    // Formats an OpenAI-compatible server cannot take are refused before sending.
+    let ogg = GenerationRequest::new("r2").message(Message::new(
+        Role::User,
+        vec![Part::Audio {
+            audio: AudioData::new("audio/ogg", vec![1, 2]),
+        }],
+    ));
+    let err = chat(&server, false).generate(&ogg).await.unwrap_err();
+    assert!(err.to_string().contains("WAV or MP3"), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
 async fn status_codes_map_to_error_groups() {
     let cases: Vec<(Reply, ErrorKind)> = vec![
         (

@@ -65,6 +65,9 @@ impl GeminiGenerate {
                     Part::Image { image } => json!({
                         "inlineData": { "mimeType": image.mime, "data": STANDARD.encode(&image.bytes) }
                     }),
+                    Part::Audio { audio } => json!({
+                        "inlineData": { "mimeType": audio.mime, "data": STANDARD.encode(&audio.bytes) }
+                    }),
                 })
                 .collect();
             match m.role {

@@ -93,6 +93,13 @@ enum OutContent<'a> {
 enum OutPart<'a> {
     Text { text: &'a str },
     ImageUrl { image_url: ImageUrl },
+    InputAudio { input_audio: InputAudio },
+}
+
+#[derive(Serialize)]
+struct InputAudio {
+    data: String,
+    format: &'static str,
 }
 
 #[derive(Serialize)]
@@ -108,33 +115,53 @@ pub(crate) fn body_json(
     let messages = req
         .messages
         .iter()
-        .map(|m| {
-            let has_image = m.parts.iter().any(|p| matches!(p, Part::Image { .. }));
-            let content = if has_image {
+        .map(|m| -> Result<OutMessage<'_>, ModelError> {
+            let has_media = m.parts.iter().any(|p| !matches!(p, Part::Text { .. }));
+            let content = if has_media {
                 OutContent::Parts(
                     m.parts
                         .iter()
-                        .map(|p| match p {
-                            Part::Text { text } => OutPart::Text { text },
-                            Part::Image { image } => OutPart::ImageUrl {
-                                image_url: ImageUrl {
-                                    url: image.to_data_url(),
+                        .map(|p| {
+                            Ok(match p {
+                                Part::Text { text } => OutPart::Text { text },
+                                Part::Image { image } => OutPart::ImageUrl {
+                                    image_url: ImageUrl {
+                                        url: image.to_data_url(),
+                                    },
                                 },
-                            },
+                                Part::Audio { audio } => OutPart::InputAudio {
+                                    input_audio: InputAudio {
+                                        data: base64::Engine::encode(
+                                            &base64::engine::general_purpose::STANDARD,
+                                            &audio.bytes,
+                                        ),
+                                        format: audio.openai_format().ok_or_else(|| {
+                                            ModelError::BadRequest {
+                                                status: None,
+                                                message: format!(
+                                                    "audio input must be WAV or MP3 for an \
+                                                     OpenAI-compatible server, not {}",
+                                                    audio.mime
+                                                ),
+                                            }
+                                        })?,
+                                    },
+                                },
+                            })
                         })
-                        .collect(),
+                        .collect::<Result<_, ModelError>>()?,
                 )
             } else if let [Part::Text { text }] = m.parts.as_slice() {
                 OutContent::Text(Cow::Borrowed(text))
             } else {
                 OutContent::Text(Cow::Owned(m.joined_text()))
             };
-            OutMessage {
+            Ok(OutMessage {
                 role: m.role.as_str(),
                 content,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, ModelError>>()?;
     let s = &req.settings;
     let response_format = match &s.response_format {
         Some(text) => {
