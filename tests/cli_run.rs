@@ -452,3 +452,97 @@ fn bad_usage_and_invalid_datasets_exit_with_the_documented_codes() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown judge"));
 }
+
+#[test]
+fn guard_judges_are_recorded_and_reported_beside_an_llm_judge() {
+    let rt = runtime();
+    let target = rt.block_on(MockServer::start(Faults::none())).unwrap();
+    let mut f = Faults::none();
+    f.reply_text = Some("unsafe\nS9".into());
+    let guard = rt.block_on(MockServer::start(f)).unwrap();
+    let mut g = Faults::none();
+    g.reply_text = Some("I think it is fine".into());
+    let garbled = rt.block_on(MockServer::start(g)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = write_dataset(tmp.path(), 8);
+    let spec = format!(
+        "guard:llama-guard:meta-llama/Llama-Guard-3-8B@{}",
+        guard.base_url()
+    );
+
+    let out = tmp.path().join("run");
+    let o = assurai()
+        .args(run_args(
+            &data,
+            &out,
+            &target.base_url(),
+            &["--judge", &spec],
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let recs = records(&out);
+    assert_eq!(recs.len(), 8);
+    for r in &recs {
+        let v = r["verdicts"].as_array().unwrap();
+        assert_eq!(v.len(), 2, "{r}");
+        let gv = v.iter().find(|v| v["judge"] == spec.as_str()).unwrap();
+        assert_eq!(gv["score"], 1);
+        assert_eq!(gv["guard"]["family"], "llama-guard");
+        assert_eq!(gv["guard"]["label"], "unsafe");
+        assert_eq!(gv["guard"]["categories"], serde_json::json!(["S9"]));
+        assert_eq!(
+            gv["guard"]["risk_factors"],
+            serde_json::json!(["weapon_usage_and_development", "military_and_warfare"])
+        );
+        assert!(gv["guard"]["refusal"].is_null() && gv["guard"]["p_unsafe"].is_null());
+        // The guard's label never makes the record a block.
+        assert_ne!(r["status"], "blocked");
+    }
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let row = &report["guards"][0];
+    assert_eq!(row["judge"], spec.as_str());
+    assert_eq!(
+        (row["n"].as_u64(), row["unsafe_count"].as_u64()),
+        (Some(8), Some(8))
+    );
+    assert_eq!(row["categorized"], 8);
+    // Instances 4 and 5 of write_dataset probe factors 5 (weapons) and 6 (military).
+    assert_eq!(row["own_factor"], 2);
+    assert_eq!(report["judge_agreement"][0]["judges"][1], spec.as_str());
+    assert_eq!(guard.stats().requests, 8);
+
+    // A guard whose reply is not in its format: unscored, raw reply kept, counted.
+    let spec2 = format!(
+        "guard:llama-guard:meta-llama/Llama-Guard-3-8B@{}",
+        garbled.base_url()
+    );
+    let out2 = tmp.path().join("run2");
+    let mut args = run_args(&data, &out2, &target.base_url(), &[]);
+    let j = args.iter().position(|a| a == "--judge").unwrap();
+    args[j + 1] = spec2.clone();
+    let o = assurai().args(args).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for r in records(&out2) {
+        assert_eq!(r["status"], "unscored", "{r}");
+        let v = &r["verdicts"][0];
+        assert_eq!(v["unscored_reason"], "unparseable_guard_reply");
+        assert_eq!(v["raw_reply"], "I think it is fine");
+        assert!(v.get("guard").is_none());
+    }
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out2.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["guards"][0]["unparseable"], 8);
+    assert_eq!(report["guards"][0]["n"], 0);
+}

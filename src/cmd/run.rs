@@ -26,7 +26,10 @@ pub(crate) struct Args {
     /// The model under test: `openai:MODEL@BASE_URL` or `replay:PATH[#MODEL]`.
     #[arg(long, value_name = "SPEC")]
     target: String,
-    /// A judge: `refusal`, `human` or `llm:MODEL@BASE_URL`; repeat for an ensemble.
+    /// A judge: `refusal`, `human`, `llm:MODEL@BASE_URL` or a guard model
+    /// `guard:FAMILY:MODEL@BASE_URL` (FAMILY: kanana, kanana-siren, kanana-prompt, qwen3guard,
+    /// llama-guard, wildguard, shieldgemma, shieldgemma2, granite-guardian, kt-safetyguard;
+    /// options `?categories=FILE&rule=RULE`, see docs/judge.md); repeat for an ensemble.
     #[arg(long = "judge", value_name = "SPEC", default_value = "refusal")]
     judges: Vec<String>,
     /// Instances in flight at once: N, or `auto[:MAX]` (default MAX 64) to find the server's
@@ -88,6 +91,14 @@ pub(crate) struct Args {
     /// /v1/audio/transcriptions endpoint, e.g. a local whisper server).
     #[arg(long, value_name = "SPEC")]
     transcriber: Option<String>,
+    /// How many best distinct frames of a generated video the judges see (with their
+    /// timestamps, in one request).
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16))]
+    judge_frames: u32,
+    /// Send generated speech itself (an `input_audio` part) to LLM judges besides its
+    /// transcript; the judge must accept audio. Records say `judge_input`.
+    #[arg(long)]
+    judge_audio: bool,
     /// Language of the judge prompt.
     #[arg(long, value_enum, default_value_t = Lang::Ko)]
     judge_lang: Lang,
@@ -242,6 +253,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     config.reliability.timeout = Duration::from_secs_f64(args.timeout_s);
     config.reliability.rate_limit = rate;
     config.transcriber = args.transcriber.clone();
+    config.judge_frames = std::num::NonZeroUsize::new(args.judge_frames as usize)
+        .unwrap_or(std::num::NonZeroUsize::MIN);
+    config.judge_audio = args.judge_audio;
 
     if !check_dataset(&args.dataset)? {
         return Ok(ExitCode::FAILURE);

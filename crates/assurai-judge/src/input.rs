@@ -117,10 +117,14 @@ pub enum JudgedOutput {
         /// The text.
         text: String,
     },
-    /// An automatic transcript of generated speech.
+    /// An automatic transcript of generated speech, and optionally the speech itself for an
+    /// audio-capable judge.
     Transcript {
         /// The transcribed text.
         text: String,
+        /// The normalised speech (WAV), when the judge is to hear it (`--judge-audio`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        audio: Option<assurai_models::AudioData>,
     },
     /// A generated image, or representative frames of a generated video.
     Images {
@@ -143,7 +147,26 @@ impl JudgedOutput {
 
     /// A transcript of audio output.
     pub fn transcript(text: impl Into<String>) -> Self {
-        Self::Transcript { text: text.into() }
+        Self::Transcript {
+            text: text.into(),
+            audio: None,
+        }
+    }
+
+    /// A transcript of audio output together with the audio, for a judge that hears it.
+    pub fn speech(text: impl Into<String>, audio: assurai_models::AudioData) -> Self {
+        Self::Transcript {
+            text: text.into(),
+            audio: Some(audio),
+        }
+    }
+
+    /// The audio to send to an audio-capable judge, if any.
+    pub fn audio(&self) -> Option<&assurai_models::AudioData> {
+        match self {
+            Self::Transcript { audio, .. } => audio.as_ref(),
+            _ => None,
+        }
     }
 
     /// One image.
@@ -166,7 +189,7 @@ impl JudgedOutput {
     /// The text to judge for text and transcript outputs.
     pub fn as_text(&self) -> Option<&str> {
         match self {
-            Self::Text { text } | Self::Transcript { text } => Some(text),
+            Self::Text { text } | Self::Transcript { text, .. } => Some(text),
             _ => None,
         }
     }

@@ -73,7 +73,6 @@ pub use error::JudgeError;
 pub use guard::{
     CategoryRow, CategoryTable, FailMode, Guard, GuardAction, GuardBackend, GuardDecision,
     GuardFamily, GuardJudge, GuardLabel, GuardOutcome, GuardReading, GuardScope, ScoreRule,
-    UNPARSEABLE_GUARD_REPLY,
 };
 pub use input::{Candidate, Choice, JudgeInput, JudgedImage, JudgedOutput, Turn};
 pub use judge::Judge;

@@ -197,7 +197,7 @@ impl PromptBuilder {
                     "The model output is text.".to_owned()
                 },
             ),
-            JudgedOutput::Transcript { text } => (
+            JudgedOutput::Transcript { text, .. } => (
                 text.clone(),
                 Vec::new(),
                 Some(text.clone()),
@@ -346,7 +346,7 @@ fn input_texts(input: &JudgeInput) -> Vec<&str> {
             .flat_map(|c| [c.label.as_str(), c.text.as_str()]),
     );
     match &input.output {
-        JudgedOutput::Text { text } | JudgedOutput::Transcript { text } => v.push(text),
+        JudgedOutput::Text { text } | JudgedOutput::Transcript { text, .. } => v.push(text),
         JudgedOutput::Blocked { detail: Some(d) } => v.push(d),
         _ => {}
     }

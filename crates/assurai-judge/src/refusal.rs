@@ -436,7 +436,7 @@ impl Judge for RefusalJudge {
 
     async fn judge(&self, input: &JudgeInput) -> Result<Verdict, JudgeError> {
         let text = match &input.output {
-            JudgedOutput::Text { text } | JudgedOutput::Transcript { text } => text,
+            JudgedOutput::Text { text } | JudgedOutput::Transcript { text, .. } => text,
             JudgedOutput::Blocked { detail } => {
                 return Ok(Verdict::unscored(
                     &self.id,

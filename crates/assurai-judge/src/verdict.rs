@@ -19,6 +19,12 @@ pub enum UnscoredReason {
         /// What the parser looked for and did not find.
         detail: String,
     },
+    /// A guard model's reply is not in its family's output format (the raw reply is kept in
+    /// [`Verdict::raw_reply`]).
+    UnparseableGuardReply {
+        /// What the guard's parser expected and got.
+        detail: String,
+    },
     /// The reply held several different scores (e.g. `score: 2` and later `score: 4`).
     Ambiguous {
         /// The conflicting values, as written.
@@ -61,6 +67,7 @@ impl UnscoredReason {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::ParseFailure { .. } => "parse_failure",
+            Self::UnparseableGuardReply { .. } => "unparseable_guard_reply",
             Self::Ambiguous { .. } => "ambiguous",
             Self::OutOfRange { .. } => "out_of_range",
             Self::JudgeRefused { .. } => "judge_refused",
@@ -85,6 +92,9 @@ impl fmt::Display for UnscoredReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ParseFailure { detail } => write!(f, "parse failure: {detail}"),
+            Self::UnparseableGuardReply { detail } => {
+                write!(f, "unparseable guard reply: {detail}")
+            }
             Self::Ambiguous { detail } => write!(f, "ambiguous: {detail}"),
             Self::OutOfRange { value } => write!(f, "score out of range: {value}"),
             Self::JudgeRefused { detail } => {
@@ -233,9 +243,21 @@ pub struct Verdict {
     /// The version of the prompt template that produced it (e.g. `assurai-judge/1/en`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_version: Option<String>,
-    /// Every call to a judge model, oldest first (two when a repair retry happened).
+    /// Every call to a judge model, oldest first (two when a repair retry happened; failed
+    /// transport tries as `error` entries).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attempts: Vec<JudgeAttempt>,
+    /// Whether the judge says the answer is a refusal (an LLM judge's structured `refused`, a
+    /// guard's refusal label); `None` when it did not say. Never turns an output into a block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<bool>,
+    /// The risk factors the judge sees in the answer (an LLM judge's structured `risk_factors`,
+    /// a guard's categories mapped by its table).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risk_factors: Vec<assurai_taxonomy::RiskFactor>,
+    /// What a guard-model judge said ([`GuardJudge`](crate::GuardJudge) only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<crate::GuardReading>,
 }
 
 impl Verdict {
@@ -249,7 +271,19 @@ impl Verdict {
             judge_id: judge_id.into(),
             template_version: None,
             attempts: Vec::new(),
+            refused: None,
+            risk_factors: Vec::new(),
+            guard: None,
         }
+    }
+
+    /// How many calls to the judge's server failed in transport (retried or not): the
+    /// attempts that ended in an `error`.
+    pub fn transport_failures(&self) -> usize {
+        self.attempts
+            .iter()
+            .filter(|a| matches!(a.outcome, Outcome::Unscored(UnscoredReason::Error { .. })))
+            .count()
     }
 
     /// A scored verdict.

@@ -386,6 +386,9 @@ async fn structured_call_sends_the_json_schema() {
     let judge = judge_for(&server, Language::English);
     let v = judge.judge(&text_input("Here you go: …")).await.unwrap();
     assert_eq!(v.score(), Some(SafetyScore::RISKY));
+    assert_eq!(v.refused, Some(false));
+    assert_eq!(v.risk_factors, [RiskFactor::Harassment]);
+    assert!(v.guard.is_none());
     assert!(!judge.structured_rejected());
     let body = server.requests.lock().unwrap()[0].clone();
     let rf = &body["response_format"];

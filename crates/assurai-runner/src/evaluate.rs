@@ -69,6 +69,11 @@ pub struct EvalConfig {
     pub registry: Registry,
     /// Builds each judge from its spec; add a kind to judge with your own.
     pub judge_registry: JudgeRegistry,
+    /// How many best distinct frames of a video the judges see, in one request (1 as in the
+    /// paper).
+    pub judge_frames: NonZeroUsize,
+    /// Send speech outputs' audio to the judges besides the transcript.
+    pub judge_audio: bool,
 }
 
 impl EvalConfig {
@@ -99,6 +104,8 @@ impl EvalConfig {
             transcriber: None,
             registry: Registry::with_builtins(),
             judge_registry: JudgeRegistry::with_builtins(),
+            judge_frames: NonZeroUsize::MIN,
+            judge_audio: false,
         }
     }
 
@@ -108,7 +115,7 @@ impl EvalConfig {
         // The dataset is identified by its content hash (in the manifest and
         // the config hash), not by its path, so a run resumes from any
         // working directory.
-        serde_json::json!({
+        let mut config = serde_json::json!({
             "target": self.target,
             "judges": self.judges,
             "judge_language": match self.language { Language::English => "en", _ => "ko" },
@@ -118,7 +125,17 @@ impl EvalConfig {
             "shard": self.shard.map(|s| format!("{}/{}", s.index(), s.count())),
             "settings": self.settings,
             "transcriber": self.transcriber,
-        })
+        });
+        // Only when not the default, so earlier run directories keep their configuration hash.
+        if let Some(map) = config.as_object_mut() {
+            if self.judge_frames.get() > 1 {
+                map.insert("judge_frames".into(), self.judge_frames.get().into());
+            }
+            if self.judge_audio {
+                map.insert("judge_audio".into(), true.into());
+            }
+        }
+        config
     }
 }
 
@@ -181,6 +198,9 @@ pub async fn evaluate(
         .retry_errors(config.retry_errors)
         .play_turns(!target.is_replay)
         .settings(config.settings.clone());
+    let mut options = options;
+    options.frames.count = config.judge_frames.get();
+    options.judge_audio = config.judge_audio;
     // A replayed target's speech comes with its recorded transcripts.
     let transcriber: Option<Arc<dyn Transcriber>> = match (&target.recorded, &config.transcriber) {
         (Some(r), _) => Some(Arc::new(RecordedTranscriber::new(Arc::clone(r)))),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use assurai_judge::{Judge, Language, LlmJudge, RefusalJudge};
+use assurai_judge::{GuardJudge, Judge, Language, LlmJudge, RefusalJudge};
 use assurai_models::{ModelSpec, Registry, TargetModel};
 
 use crate::setup::{Reliability, with_key_env};
@@ -39,7 +39,7 @@ impl std::str::FromStr for JudgeSpec {
         let raw = s.trim();
         if raw.is_empty() {
             return Err(RunError::setup(
-                "empty judge spec: expected refusal, human or llm:MODEL@URL",
+                "empty judge spec: expected refusal, human, llm:MODEL@URL or guard:FAMILY:MODEL@URL",
             ));
         }
         if !raw.contains(':') {
@@ -135,8 +135,9 @@ pub type JudgeFactory = dyn Fn(&JudgeSpec, &JudgeSetup<'_>) -> Result<Arc<dyn Ju
 ///
 /// Built in ([`JudgeRegistry::with_builtins`]): `refusal` (the offline
 /// refusal-pattern judge), `human` (the recorded human scores of a replayed
-/// dataset, [`HumanJudge`]) and `llm:MODEL@URL[?key_env=VAR]` (an LLM judge
-/// on an OpenAI-compatible server).
+/// dataset, [`HumanJudge`]), `llm:MODEL@URL[?key_env=VAR]` (an LLM judge
+/// on an OpenAI-compatible server) and `guard:FAMILY:MODEL@URL[?…]` (a guard
+/// model, [`GuardJudge`]).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -152,7 +153,7 @@ pub type JudgeFactory = dyn Fn(&JudgeSpec, &JudgeSetup<'_>) -> Result<Arc<dyn Ju
 ///         .with_id(spec.as_str());
 ///     Ok(Arc::new(e) as Arc<dyn Judge>)
 /// });
-/// assert_eq!(judges.kinds(), ["human", "llm", "refusal", "twice"]);
+/// assert_eq!(judges.kinds(), ["guard", "human", "llm", "refusal", "twice"]);
 /// ```
 #[derive(Clone, Default)]
 pub struct JudgeRegistry {
@@ -205,6 +206,23 @@ impl JudgeRegistry {
                 LlmJudge::new(model, setup.language).id(spec.as_str()),
             ))
         });
+        r.register("guard", |spec, setup| {
+            let Some(model) = spec.model_spec() else {
+                return Err(RunError::setup(format!(
+                    "judge {spec}: expected guard:FAMILY:MODEL@URL"
+                )));
+            };
+            let with_key = with_key_env(model.clone(), setup.api_key_env);
+            let judge = GuardJudge::from_spec(with_key.as_str())
+                .map_err(|e| RunError::setup_from(format!("judge {spec}"), e))?
+                .with_id(spec.as_str())
+                .retries(
+                    setup.reliability.max_retries,
+                    std::time::Duration::from_millis(500),
+                )
+                .timeout(setup.reliability.timeout);
+            Ok(Arc::new(judge))
+        });
         r
     }
 
@@ -233,7 +251,7 @@ impl JudgeRegistry {
         match self.factories.get(spec.kind()) {
             Some(factory) => factory(spec, setup),
             None => Err(RunError::setup(format!(
-                "unknown judge {:?}: expected refusal, human or llm:MODEL@URL{}",
+                "unknown judge {:?}: expected refusal, human, llm:MODEL@URL or guard:FAMILY:MODEL@URL{}",
                 spec.as_str(),
                 self.others()
             ))),
@@ -245,7 +263,7 @@ impl JudgeRegistry {
         let extra: Vec<&str> = self
             .kinds()
             .into_iter()
-            .filter(|k| !matches!(*k, "refusal" | "human" | "llm"))
+            .filter(|k| !matches!(*k, "refusal" | "human" | "llm" | "guard"))
             .collect();
         if extra.is_empty() {
             String::new()

@@ -112,6 +112,9 @@ pub struct RunOptions {
     pub frames: FrameOptions,
     /// How generated audio is normalised before transcription.
     pub audio: AudioOptions,
+    /// Send the normalised speech to the judges besides its transcript (for audio-capable
+    /// LLM judges; guard judges read the transcript).
+    pub judge_audio: bool,
 }
 
 impl Default for RunOptions {
@@ -125,6 +128,7 @@ impl Default for RunOptions {
             image: ImageOptions::default(),
             frames: FrameOptions::default(),
             audio: AudioOptions::default(),
+            judge_audio: false,
         }
     }
 }
@@ -151,6 +155,12 @@ impl RunOptions {
     /// Plays user-only Multi-Session conversations turn by turn.
     pub fn play_turns(mut self, on: bool) -> Self {
         self.play_turns = on;
+        self
+    }
+
+    /// Sends speech outputs' audio to the judges besides the transcript.
+    pub fn judge_audio(mut self, on: bool) -> Self {
+        self.judge_audio = on;
         self
     }
 

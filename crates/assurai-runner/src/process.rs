@@ -7,7 +7,7 @@ use assurai_dataset::Instance;
 use assurai_judge::{JudgedImage, JudgedOutput, SafetyScore, UnscoredReason, Verdict};
 use assurai_media::MediaError;
 use assurai_models::{
-    Generation, GenerationRequest, ImageData, Media, Message, ModelError, Output, Role,
+    AudioData, Generation, GenerationRequest, ImageData, Media, Message, ModelError, Output, Role,
     TranscriptionRequest, VideoData,
 };
 
@@ -482,10 +482,23 @@ async fn prepare(
                     "all_frames_defective": fallback,
                 }),
             );
+            // The k best distinct frames (`--judge-frames`, best first), in one request.
+            let k = ctx.options.frames.count.max(1);
+            if selection.frames.len() > 1 && k > 1 {
+                let mut judged = vec![serde_json::json!({
+                    "timestamp_s": best.timestamp_s, "path": record.extra["judged_image"].clone()})];
+                for (i, f) in selection.frames.iter().enumerate().take(k).skip(1) {
+                    let (p, rel) =
+                        media_path(ctx, instance, epoch, &format!(".frame{}.jpg", i + 1));
+                    write_file(&p, f.image.jpeg())?;
+                    judged.push(serde_json::json!({"timestamp_s": f.timestamp_s, "path": rel}));
+                }
+                record.extra.insert("judged_frames".into(), judged.into());
+            }
             let frames = selection
                 .frames
                 .iter()
-                .take(1)
+                .take(k)
                 .map(|f| {
                     JudgedImage::frame(
                         ImageData::new("image/jpeg", f.image.jpeg()),
@@ -517,6 +530,7 @@ async fn prepare(
                     "no_transcriber",
                 ));
             };
+            let wav = ctx.options.judge_audio.then(|| audio.wav.clone());
             let request = TranscriptionRequest::new(Media::new("audio/wav", audio.wav))
                 .language("ko")
                 .instance(instance.id.clone());
@@ -532,7 +546,16 @@ async fn prepare(
                 Err(e) => return Err(StageError::Model(e)),
             };
             record.output.transcript = Some(transcript.clone());
-            ok(JudgedOutput::transcript(transcript))
+            // The record says what the judges were given.
+            let (seen, output) = match wav {
+                Some(wav) => (
+                    "transcript+audio",
+                    JudgedOutput::speech(transcript, AudioData::new("audio/wav", wav)),
+                ),
+                None => ("transcript", JudgedOutput::transcript(transcript)),
+            };
+            record.extra.insert("judge_input".into(), seen.into());
+            ok(output)
         }
         // Blocked outputs are recorded before preparation; kept total all the same.
         Output::Blocked(_) => Ok(Prepared::unscorable(
@@ -548,6 +571,43 @@ async fn prepare(
 /// is), the prompt version, and how many judge calls it took when more than
 /// one.
 ///
+/// What a judge said beyond its score: a guard's reading (`guard`), the judge's own refusal
+/// and risk-factor claims, the raw reply of an unscored verdict, and the transport failures
+/// its calls met (retried or not).
+fn judge_claims(v: &Verdict, extra: &mut assurai_eval::Extra) {
+    if let Some(g) = &v.guard
+        && let Ok(value) = serde_json::to_value(g)
+    {
+        extra.insert("guard".into(), value);
+    }
+    if let Some(r) = v.refused {
+        extra.insert("refused".into(), r.into());
+    }
+    if !v.risk_factors.is_empty() {
+        let ids: Vec<serde_json::Value> = v.risk_factors.iter().map(|f| f.id().into()).collect();
+        extra.insert("risk_factors".into(), ids.into());
+    }
+    if !v.is_scored()
+        && let Some(raw) = &v.raw_reply
+    {
+        let cut: String = raw.chars().take(2000).collect();
+        extra.insert("raw_reply".into(), cut.into());
+    }
+    let failures: Vec<serde_json::Value> = v
+        .attempts
+        .iter()
+        .filter_map(|a| match &a.outcome {
+            assurai_judge::Outcome::Unscored(UnscoredReason::Error { message }) => {
+                Some(message.chars().take(300).collect::<String>().into())
+            }
+            _ => None,
+        })
+        .collect();
+    if !failures.is_empty() {
+        extra.insert("transport_failures".into(), failures.into());
+    }
+}
+
 /// One function rather than `From<&Verdict> for RecordVerdict`: both types
 /// belong to other crates (judge and eval, which do not depend on each
 /// other), so the orphan rule leaves the mapping to this crate.
@@ -556,6 +616,7 @@ fn record_verdict(v: &Verdict) -> RecordVerdict {
     if v.attempts.len() > 1 {
         extra.insert("judge_attempts".into(), v.attempts.len().into());
     }
+    judge_claims(v, &mut extra);
     RecordVerdict {
         judge: v.judge_id.clone(),
         score: v.score().map(SafetyScore::get),

@@ -265,7 +265,7 @@ pub fn build_judges(
 ) -> Result<EnsembleJudge> {
     if specs.is_empty() {
         return Err(RunError::setup(
-            "give at least one judge: refusal, human or llm:MODEL@URL",
+            "give at least one judge: refusal, human, llm:MODEL@URL or guard:FAMILY:MODEL@URL",
         ));
     }
     let mut ensemble = EnsembleJudge::new(Aggregation::Median);

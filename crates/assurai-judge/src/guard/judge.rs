@@ -158,8 +158,8 @@ pub struct GuardOutcome {
 /// Each family's request follows its model card (see the family's notes in `docs/judge.md`),
 /// its reply is parsed strictly — the whole reply must be in the family's format, so an output
 /// that contains `<SAFE>` or `Safety: Safe` can never decide the verdict — and the reading is
-/// scored by a [`ScoreRule`]. A reply in any other form is unscored (`parse_failure`, detail
-/// starting with `unparseable_guard_reply`) with the raw reply kept. Transport failures that
+/// scored by a [`ScoreRule`]. A reply in any other form is unscored
+/// ([`UnscoredReason::UnparseableGuardReply`]) with the raw reply kept. Transport failures that
 /// can be retried are retried (default 2 more times) and every failed try is kept in
 /// [`Verdict::attempts`]. Provider blocks are never sent (`output_blocked`).
 ///
@@ -198,6 +198,7 @@ pub struct GuardJudge<B> {
     rule: ScoreRule,
     max_retries: u32,
     retry_delay: Duration,
+    timeout: Duration,
 }
 
 impl<B> std::fmt::Debug for GuardJudge<B> {
@@ -224,7 +225,14 @@ impl<B: GuardBackend> GuardJudge<B> {
             rule: ScoreRule::default(),
             max_retries: 2,
             retry_delay: Duration::from_millis(500),
+            timeout: Duration::from_secs(120),
         }
+    }
+
+    /// The time limit of one call (default 120 s); a call that exceeds it is a retryable failure.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Overrides the judge id (e.g. the full `guard:FAMILY:MODEL@URL` spec).
@@ -370,7 +378,19 @@ impl<B: GuardBackend> GuardJudge<B> {
         let mut tries = 0u32;
         loop {
             let started = Instant::now();
-            let result = self.backend.post(call.path, body.clone()).await;
+            let result = match tokio::time::timeout(
+                self.timeout,
+                self.backend.post(call.path, body.clone()),
+            )
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(JudgeError::Backend {
+                    retryable: true,
+                    message: format!("the guard server did not answer within {:?}", self.timeout),
+                    source: None,
+                }),
+            };
             let latency = started.elapsed();
             let err = match result {
                 Ok(bytes) => match parse_body(&bytes) {
@@ -489,6 +509,9 @@ impl<B: GuardBackend> GuardJudge<B> {
         verdict.raw_reply = raw_reply;
         verdict.usage = usage;
         verdict.attempts = attempts;
+        verdict.refused = reading.refusal;
+        verdict.risk_factors = reading.risk_factors.clone();
+        verdict.guard = Some(reading.clone());
         Ok(GuardOutcome {
             verdict,
             reading: Some(reading),
@@ -545,12 +568,8 @@ fn unparseable(detail: &str, finish_reason: Option<&str>) -> UnscoredReason {
     } else {
         ""
     };
-    UnscoredReason::ParseFailure {
-        detail: format!(
-            "{}: {}{cut}",
-            super::UNPARSEABLE_GUARD_REPLY,
-            excerpt(detail, 200)
-        ),
+    UnscoredReason::UnparseableGuardReply {
+        detail: format!("{}{cut}", excerpt(detail, 200)),
     }
 }
 

@@ -33,6 +33,3 @@ pub use judge::{GuardJudge, GuardOutcome};
 pub use reading::{GuardLabel, GuardReading, ScoreRule};
 pub use serve::{FailMode, Guard, GuardAction, GuardDecision};
 pub use table::{CategoryRow, CategoryTable};
-
-/// The reason kind of an unscored guard verdict whose reply is not in the family's format.
-pub const UNPARSEABLE_GUARD_REPLY: &str = "unparseable_guard_reply";
