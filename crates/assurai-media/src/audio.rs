@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::error::{MediaError, Result, read_limited};
-use crate::ffmpeg::{self, Programs};
+use crate::ffmpeg::{self, HOW_TO_GET_FFMPEG, Programs};
 use crate::resample::resample;
 
 /// Resource limits for untrusted audio.
@@ -44,7 +44,7 @@ pub struct AudioOptions {
     pub silence_threshold_dbfs: f64,
     /// Decoding limits.
     pub limits: AudioLimits,
-    /// Where `ffmpeg` is, for formats other than WAV (MP3, OGG, FLAC, …).
+    /// Where `ffmpeg` is, for formats not decoded in-process (Opus, WMA, …).
     pub programs: Programs,
 }
 
@@ -70,8 +70,39 @@ pub enum AudioDecoder {
         /// The source channel count.
         channels: u16,
     },
-    /// Decoded, downmixed and resampled by the `ffmpeg` program.
+    /// Decoded in-process (symphonia): MP3, AAC (ADTS or MP4/M4A), FLAC, Ogg Vorbis, or a WAV
+    /// encoding hound does not read (ADPCM, µ-law, A-law); then downmixed and resampled like WAV.
+    InProcess {
+        /// The codec's short name, e.g. `mp3`, `aac`, `flac`, `vorbis`.
+        codec: &'static str,
+        /// The source sample rate in Hz.
+        sample_rate: u32,
+        /// The source channel count.
+        channels: u16,
+    },
+    /// Decoded, downmixed and resampled by the `ffmpeg` program (formats not decoded
+    /// in-process, such as Opus or WMA).
     Ffmpeg,
+}
+
+impl AudioDecoder {
+    /// Which backend decoded the input: `in-process` or `ffmpeg`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Ffmpeg => "ffmpeg",
+            _ => "in-process",
+        }
+    }
+
+    /// The source codec when it is known: `pcm` for WAV read by hound, symphonia's short name
+    /// otherwise; `None` for ffmpeg.
+    pub fn codec(&self) -> Option<&'static str> {
+        match self {
+            Self::Wav { .. } => Some("pcm"),
+            Self::InProcess { codec, .. } => Some(codec),
+            Self::Ffmpeg => None,
+        }
+    }
 }
 
 /// Mono 16-bit PCM WAV at [`AudioOptions::sample_rate`], with its duration and loudness.
@@ -113,8 +144,10 @@ impl std::fmt::Debug for NormalizedAudio {
 }
 
 /// Normalises encoded audio held in memory. WAV (PCM 8/16/24/32-bit integer or 32-bit float,
-/// any channel count) is decoded in-process: channels are averaged and the signal is resampled
-/// with a windowed-sinc filter. Anything else is handed to `ffmpeg` through a pipe.
+/// any channel count; ADPCM, µ-law, A-law), MP3, AAC (ADTS, MP4/M4A), FLAC and Ogg Vorbis are
+/// decoded in-process: channels are averaged and the signal is resampled with a windowed-sinc
+/// filter. Anything else is handed to `ffmpeg` through a pipe when it is installed; without it
+/// the error names the codec and how to install ffmpeg.
 ///
 /// ```
 /// # fn main() -> Result<(), assurai_media::MediaError> {
@@ -185,26 +218,57 @@ fn normalize_named(bytes: &[u8], options: &AudioOptions, input: &str) -> Result<
         ));
     }
     let is_wav = bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WAVE";
-    let (mono, decoder) = if is_wav {
+    if is_wav {
         match decode_wav(bytes, options, input) {
-            Ok((samples, rate, channels)) => (
-                resample(&samples, rate, options.sample_rate),
-                AudioDecoder::Wav {
+            Ok((samples, rate, channels)) => {
+                let mono = resample(&samples, rate, options.sample_rate);
+                let decoder = AudioDecoder::Wav {
                     sample_rate: rate,
                     channels,
-                },
-            ),
-            // Compressed WAV codecs (ADPCM, µ-law, …) are left to ffmpeg.
-            Err(MediaError::Unsupported { .. }) => {
-                (decode_ffmpeg(bytes, options, input)?, AudioDecoder::Ffmpeg)
+                };
+                return finish(&mono, options, decoder);
             }
+            // Compressed WAV codecs (ADPCM, µ-law, …) go to symphonia, then ffmpeg.
+            Err(MediaError::Unsupported { .. }) => {}
             Err(e) => return Err(e),
         }
-    } else {
-        (decode_ffmpeg(bytes, options, input)?, AudioDecoder::Ffmpeg)
+    }
+    let not_here = match crate::audio_decode::decode(bytes, options.limits.max_duration_s, input)? {
+        Ok(decoded) => {
+            let mono = resample(&decoded.mono, decoded.sample_rate, options.sample_rate);
+            let decoder = AudioDecoder::InProcess {
+                codec: decoded.codec,
+                sample_rate: decoded.sample_rate,
+                channels: decoded.channels,
+            };
+            return finish(&mono, options, decoder);
+        }
+        Err(not_here) => not_here,
     };
-    finish(&mono, options, decoder)
+    // Not decodable in-process: ffmpeg, when it is there.
+    match decode_ffmpeg(bytes, options, input) {
+        Ok(mono) => finish(&mono, options, AudioDecoder::Ffmpeg),
+        Err(MediaError::MissingProgram { program }) => Err(match not_here {
+            crate::audio_decode::NotHere::UnknownFormat(detail) => MediaError::invalid(
+                input,
+                format!(
+                    "not a recognised audio format ({detail}; decoded in-process: WAV, MP3, \
+                     AAC/M4A, FLAC, Ogg Vorbis; anything else needs the program `ffmpeg`, not \
+                     found as `{program}`: {HOW_TO_GET_FFMPEG})"
+                ),
+            ),
+            crate::audio_decode::NotHere::UnsupportedCodec(codec) => MediaError::Unsupported {
+                input: input.to_owned(),
+                reason: format!(
+                    "{codec} is not decoded in-process and the program `ffmpeg` was not found \
+                     as `{program}`: {HOW_TO_GET_FFMPEG}"
+                ),
+            },
+        }),
+        Err(e) => Err(e),
+    }
 }
+
 
 /// Decodes WAV to mono f32 by averaging channels; returns samples, rate and channel count.
 fn decode_wav(bytes: &[u8], options: &AudioOptions, input: &str) -> Result<(Vec<f32>, u32, u16)> {

@@ -6,6 +6,10 @@ use std::process::{Child, Command, Stdio};
 
 use crate::error::{MediaError, Result};
 
+/// How to get `ffmpeg`, for error messages about formats not decoded in-process.
+pub(crate) const HOW_TO_GET_FFMPEG: &str = "install it (Debian/Ubuntu: `apt-get install ffmpeg`; \
+     macOS: `brew install ffmpeg`) or set its path in the options (`programs.ffmpeg`)";
+
 /// Where to find the `ffmpeg` and `ffprobe` programs (default: on `PATH`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -21,18 +21,25 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Video and audio in formats other than WAV need the `ffmpeg` and `ffprobe` programs (Debian
-//! package `ffmpeg`); they are run as child processes and a missing program is reported as
-//! [`MediaError::MissingProgram`]. How frames are scored is documented in [`quality`].
+//! Video in MP4/MOV with H.264 (Baseline, Main and High profile, B-frames included) and audio in
+//! WAV, MP3, AAC/M4A, FLAC and Ogg Vorbis are decoded in-process. Other codecs and containers
+//! (HEVC, VP9, AV1, WebM, MKV, Opus, …) are handed to the `ffmpeg` program when it is installed;
+//! without it the error names the codec and how to install ffmpeg. [`FrameSelection::backend`]
+//! and [`NormalizedAudio::decoder`] say which decoder read the input. How frames are scored is
+//! documented in [`quality`].
 
 mod audio;
+mod audio_decode;
 mod encode;
 mod error;
 mod ffmpeg;
+mod h264;
 mod image_prep;
+mod mp4;
 pub mod quality;
 mod resample;
 mod video;
+mod video_inprocess;
 
 pub use audio::{
     AudioDecoder, AudioLimits, AudioOptions, NormalizedAudio, normalize_audio, normalize_audio_file,
@@ -43,7 +50,8 @@ pub use ffmpeg::{Programs, VideoInfo};
 pub use image_prep::{ImageLimits, ImageOptions, prepare_image, prepare_image_file};
 pub use quality::{FrameDefect, FrameFilter, FrameQuality, measure_frame};
 pub use video::{
-    FrameOptions, FrameSelection, Sampling, SelectedFrame, VideoLimits, probe_video, select_frames,
+    BackendChoice, FrameOptions, FrameSelection, Sampling, SelectedFrame, VideoBackend, VideoLimits,
+    probe_video, select_frames,
 };
 
 /// The README's examples, compiled as doc tests.

@@ -1,11 +1,12 @@
-//! Sample frames from a video with `ffmpeg`, measure them and select representative ones.
+//! Sample frames from a video (in-process or with `ffmpeg`), measure them and select
+//! representative ones.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::encode::{PreparedImage, check_encode_options, encode_rgb};
 use crate::error::{MediaError, Result};
-use crate::ffmpeg::{self, Programs, VideoInfo};
+use crate::ffmpeg::{self, HOW_TO_GET_FFMPEG, Programs, VideoInfo};
 use crate::image_prep::ImageOptions;
 use crate::quality::{
     FrameDefect, FrameFilter, FrameQuality, luma_into, measure_luma, signature, signature_distance,
@@ -92,10 +93,49 @@ pub struct FrameOptions {
     pub image: ImageOptions,
     /// Where `ffmpeg` and `ffprobe` are.
     pub programs: Programs,
-    /// Decode only reference frames (`ffmpeg -skip_frame noref`) when the sampling step spans
-    /// at least 4 frames: non-reference B-frames are the most heavily compressed and skipping
-    /// them saves decoding time without leaving a sampling window empty (default true).
+    /// Decode only reference frames (`ffmpeg -skip_frame noref`; in-process: non-reference
+    /// slices are not fed to the decoder) when the sampling step spans at least 4 frames:
+    /// non-reference B-frames are the most heavily compressed and skipping them saves decoding
+    /// time without leaving a sampling window empty (default true).
     pub skip_non_reference: bool,
+    /// Which decoder to use (default [`BackendChoice::Auto`]: in-process for MP4/MOV with
+    /// H.264, `ffmpeg` for anything else).
+    pub backend: BackendChoice,
+}
+
+/// Which decoder [`select_frames`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BackendChoice {
+    /// In-process when the container and codec are supported (MP4/MOV with 8-bit 4:2:0
+    /// H.264, B-frames included), otherwise the `ffmpeg` program; without `ffmpeg` the error
+    /// names the codec and how to install it.
+    #[default]
+    Auto,
+    /// In-process only: other codecs are [`MediaError::Unsupported`].
+    InProcess,
+    /// The `ffmpeg` and `ffprobe` programs only.
+    Ffmpeg,
+}
+
+/// Which decoder produced a [`FrameSelection`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VideoBackend {
+    /// Demuxed (mp4parse) and decoded (OpenH264) inside the process.
+    InProcess,
+    /// Probed by `ffprobe` and decoded by `ffmpeg` child processes.
+    Ffmpeg,
+}
+
+impl VideoBackend {
+    /// `in-process` or `ffmpeg`, as recorded in a record's media notes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InProcess => "in-process",
+            Self::Ffmpeg => "ffmpeg",
+        }
+    }
 }
 
 impl Default for FrameOptions {
@@ -109,6 +149,7 @@ impl Default for FrameOptions {
             image: ImageOptions::default(),
             programs: Programs::default(),
             skip_non_reference: true,
+            backend: BackendChoice::Auto,
         }
     }
 }
@@ -141,8 +182,10 @@ pub struct FrameSelection {
     pub rejected_flat: usize,
     /// Whether sampling stopped at [`VideoLimits::max_frames`].
     pub truncated: bool,
-    /// What `ffprobe` reported about the video.
+    /// What the demuxer (or `ffprobe`) reported about the video.
     pub video: VideoInfo,
+    /// Which decoder read the video.
+    pub backend: VideoBackend,
 }
 
 impl FrameSelection {
@@ -153,11 +196,39 @@ impl FrameSelection {
     }
 }
 
-/// Reads a video's size, duration and codec with `ffprobe`.
+/// Reads a video's size, duration and codec: in-process for MP4/MOV with H.264, with
+/// `ffprobe` otherwise.
 pub fn probe_video(path: impl AsRef<Path>, programs: &Programs) -> Result<VideoInfo> {
     let path = path.as_ref();
     check_file(path)?;
-    ffmpeg::probe(programs, path)
+    match crate::mp4::open(path, &VideoLimits::default())? {
+        Ok(track) => {
+            let (w, h) = crate::h264::parse_avcc(&track.avcc)
+                .ok()
+                .and_then(|c| c.sps)
+                .map_or((track.width, track.height), |s| (s.width, s.height));
+            Ok(track_info_for(&track, w, h))
+        }
+        Err(_) => ffmpeg::probe(programs, path),
+    }
+}
+
+/// The [`VideoInfo`] of a demuxed track whose coded (pre-rotation) size is `coded_w × coded_h`.
+pub(crate) fn track_info_for(track: &crate::mp4::Track, coded_w: u32, coded_h: u32) -> VideoInfo {
+    let (width, height) = if track.rotation % 180 == 90 {
+        (coded_h, coded_w)
+    } else {
+        (coded_w, coded_h)
+    };
+    VideoInfo {
+        width,
+        height,
+        duration_s: track.duration_s,
+        frame_rate: Some(track.samples.len() as f64 / track.duration_s)
+            .filter(|r| r.is_finite() && *r > 0.0),
+        codec: "h264".to_owned(),
+        format: track.format.to_owned(),
+    }
 }
 
 fn check_file(path: &Path) -> Result<()> {
@@ -263,11 +334,36 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
     let input = path.display().to_string();
     check_options(options)?;
     check_file(path)?;
-    let info = ffmpeg::probe(&options.programs, path)?;
-    let limits = &options.limits;
+    if options.backend == BackendChoice::Ffmpeg {
+        return select_ffmpeg(path, options, &input);
+    }
+    match crate::mp4::open(path, &options.limits)? {
+        Ok(track) => crate::video_inprocess::select(path, &track, options, &input),
+        Err(not_here) if options.backend == BackendChoice::InProcess => {
+            Err(MediaError::Unsupported {
+                input,
+                reason: format!("{} is not decoded in-process", not_here.what),
+            })
+        }
+        Err(not_here) => match select_ffmpeg(path, options, &input) {
+            Err(MediaError::MissingProgram { program }) => Err(MediaError::Unsupported {
+                input,
+                reason: format!(
+                    "{} is not decoded in-process (only MP4/MOV with H.264 is) and the \
+                     program `ffmpeg` was not found as `{program}`: {HOW_TO_GET_FFMPEG}",
+                    not_here.what
+                ),
+            }),
+            other => other,
+        },
+    }
+}
+
+/// Checks a video's size and duration against the limits, before decoding.
+pub(crate) fn check_limits(info: &VideoInfo, limits: &VideoLimits, input: &str) -> Result<()> {
     if info.width > limits.max_width {
         return Err(MediaError::limit(
-            &input,
+            input,
             "video width (pixels)",
             info.width.into(),
             limits.max_width.into(),
@@ -275,7 +371,7 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
     }
     if info.height > limits.max_height {
         return Err(MediaError::limit(
-            &input,
+            input,
             "video height (pixels)",
             info.height.into(),
             limits.max_height.into(),
@@ -283,28 +379,172 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
     }
     if info.duration_s > limits.max_duration_s {
         return Err(MediaError::limit(
-            &input,
+            input,
             "video duration (seconds)",
             info.duration_s.ceil() as u64,
             limits.max_duration_s.floor() as u64,
         ));
     }
-    let max_frames = match options.sampling {
-        Sampling::Uniform { frames } => limits.max_frames.min(frames as usize),
-        _ => limits.max_frames,
-    };
+    Ok(())
+}
+
+/// How many sampled frames to measure at most.
+pub(crate) fn max_sampled(options: &FrameOptions) -> usize {
+    match options.sampling {
+        Sampling::Uniform { frames } => options.limits.max_frames.min(frames as usize),
+        _ => options.limits.max_frames,
+    }
+}
+
+/// Whether stopping at [`max_sampled`] frames is a truncation (rather than the normal end of
+/// uniform sampling).
+pub(crate) fn stop_is_truncation(options: &FrameOptions) -> bool {
+    match options.sampling {
+        Sampling::Uniform { frames } => options.limits.max_frames < frames as usize,
+        _ => true,
+    }
+}
+
+/// The sampling step in seconds for time-based strategies.
+pub(crate) fn step_seconds(sampling: Sampling, duration_s: f64) -> Option<f64> {
+    match sampling {
+        Sampling::Uniform { frames } => Some(duration_s / f64::from(frames)),
+        Sampling::Interval { seconds } => Some(seconds),
+        Sampling::SceneChange { .. } => None,
+    }
+}
+
+/// Whether to decode reference frames only.
+pub(crate) fn skip_non_reference(options: &FrameOptions, info: &VideoInfo) -> bool {
+    options.skip_non_reference
+        && matches!(
+            (step_seconds(options.sampling, info.duration_s), info.frame_rate),
+            (Some(step), Some(fps)) if step * fps >= 4.0
+        )
+}
+
+/// Measures sampled frames, keeps the best distinct ones and builds the selection; shared by
+/// both backends so that filtering, scoring and the choice are the same.
+pub(crate) struct Selector<'a> {
+    options: &'a FrameOptions,
+    width: usize,
+    height: usize,
+    pool_size: usize,
+    pool: Vec<Candidate>,
+    y: Vec<u8>,
+    pub(crate) considered: usize,
+    black: usize,
+    white: usize,
+    flat: usize,
+}
+
+impl<'a> Selector<'a> {
+    pub(crate) fn new(options: &'a FrameOptions, width: u32, height: u32) -> Self {
+        let (w, h) = (width as usize, height as usize);
+        const POOL_BUDGET_BYTES: usize = 256 << 20;
+        let by_budget = POOL_BUDGET_BYTES / (w * h * 3).max(1);
+        let pool_size = (4 * options.count).max(8).min(by_budget).max(options.count);
+        Self {
+            options,
+            width: w,
+            height: h,
+            pool_size,
+            pool: Vec::with_capacity(pool_size.min(64) + 1),
+            y: Vec::with_capacity(w * h),
+            considered: 0,
+            black: 0,
+            white: 0,
+            flat: 0,
+        }
+    }
+
+    /// Measures one sampled RGB24 frame of the selector's size.
+    pub(crate) fn offer(&mut self, rgb: &[u8], timestamp_s: f64) {
+        self.considered += 1;
+        luma_into(rgb, &mut self.y);
+        let quality = measure_luma(&self.y, self.width, self.height);
+        match self.options.filter.defect(&quality) {
+            Some(FrameDefect::Black) => self.black += 1,
+            Some(FrameDefect::White) => self.white += 1,
+            Some(_) => self.flat += 1,
+            None => {
+                let signature = signature(&self.y, self.width, self.height);
+                offer(
+                    &mut self.pool,
+                    self.pool_size,
+                    self.options.min_difference,
+                    timestamp_s,
+                    quality,
+                    signature,
+                    rgb,
+                );
+            }
+        }
+    }
+
+    pub(crate) fn finish(
+        self,
+        info: VideoInfo,
+        truncated: bool,
+        backend: VideoBackend,
+        input: String,
+    ) -> Result<FrameSelection> {
+        if self.pool.is_empty() {
+            return Err(MediaError::NoUsableFrame {
+                input,
+                considered: self.considered,
+                black: self.black,
+                white: self.white,
+                flat: self.flat,
+            });
+        }
+        let options = self.options;
+        // The pool holds no near-duplicates of a better frame, sorted best first.
+        let frames = self
+            .pool
+            .into_iter()
+            .take(options.count)
+            .map(|c| {
+                let image = encode_rgb(
+                    c.rgb,
+                    info.width,
+                    info.height,
+                    options.image.max_side,
+                    options.image.quality,
+                )?;
+                Ok(SelectedFrame {
+                    timestamp_s: c.timestamp_s,
+                    quality: c.quality,
+                    image,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(FrameSelection {
+            frames,
+            frames_considered: self.considered,
+            rejected_black: self.black,
+            rejected_white: self.white,
+            rejected_flat: self.flat,
+            truncated,
+            video: info,
+            backend,
+        })
+    }
+}
+
+/// The `ffmpeg` backend: `ffprobe`, then a `select` filter and a raw RGB24 pipe.
+fn select_ffmpeg(path: &Path, options: &FrameOptions, input: &str) -> Result<FrameSelection> {
+    let input = input.to_owned();
+    let info = ffmpeg::probe(&options.programs, path)?;
+    let limits = &options.limits;
+    check_limits(&info, limits, &input)?;
+    let max_frames = max_sampled(options);
 
     let filter = format!(
         "select='{}',showinfo=checksum=0",
         select_expr(options.sampling, info.duration_s)
     );
-    let step_s = match options.sampling {
-        Sampling::Uniform { frames } => Some(info.duration_s / f64::from(frames)),
-        Sampling::Interval { seconds } => Some(seconds),
-        Sampling::SceneChange { .. } => None,
-    };
-    let skip = options.skip_non_reference
-        && matches!((step_s, info.frame_rate), (Some(step), Some(fps)) if step * fps >= 4.0);
+    let skip = skip_non_reference(options, &info);
     let mut cmd = Command::new(&options.programs.ffmpeg);
     cmd.args(["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]);
     if skip {
@@ -339,22 +579,14 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
         .ok_or_else(|| MediaError::invalid(&input, "ffmpeg produced no output pipe"))?;
 
     let (w, h) = (info.width as usize, info.height as usize);
-    const POOL_BUDGET_BYTES: usize = 256 << 20;
-    let by_budget = POOL_BUDGET_BYTES / (w * h * 3).max(1);
-    let pool_size = (4 * options.count).max(8).min(by_budget).max(options.count);
-    let mut pool: Vec<Candidate> = Vec::with_capacity(pool_size.min(64) + 1);
+    let mut selector = Selector::new(options, info.width, info.height);
     let mut buf = vec![0u8; w * h * 3];
-    let mut y = Vec::with_capacity(w * h);
-    let (mut considered, mut black, mut white, mut flat) = (0usize, 0usize, 0usize, 0usize);
     let mut truncated = false;
     let mut read_error = None;
     loop {
-        if considered >= max_frames {
+        if selector.considered >= max_frames {
             // Reaching the requested number of uniform frames is the normal end.
-            truncated = match options.sampling {
-                Sampling::Uniform { frames } => limits.max_frames < frames as usize,
-                _ => true,
-            };
+            truncated = stop_is_truncation(options);
             break;
         }
         match ffmpeg::read_frame(&mut stdout, &mut buf) {
@@ -371,26 +603,7 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
             read_error = Some(std::io::Error::other("frame without a timestamp"));
             break;
         };
-        considered += 1;
-        luma_into(&buf, &mut y);
-        let quality = measure_luma(&y, w, h);
-        match options.filter.defect(&quality) {
-            Some(FrameDefect::Black) => black += 1,
-            Some(FrameDefect::White) => white += 1,
-            Some(_) => flat += 1,
-            None => {
-                let signature = signature(&y, w, h);
-                offer(
-                    &mut pool,
-                    pool_size,
-                    options.min_difference,
-                    timestamp_s,
-                    quality,
-                    signature,
-                    &buf,
-                );
-            }
-        }
+        selector.offer(&buf, timestamp_s);
     }
     drop(stdout);
     if truncated || read_error.is_some() {
@@ -404,7 +617,7 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
     let stderr = stderr_thread
         .and_then(|t| t.join().ok())
         .unwrap_or_default();
-    if !truncated && (!status.success() || read_error.is_some()) && considered == 0 {
+    if !truncated && (!status.success() || read_error.is_some()) && selector.considered == 0 {
         return Err(MediaError::ToolFailed {
             program: options.programs.ffmpeg.display().to_string(),
             input,
@@ -412,43 +625,7 @@ pub fn select_frames(path: impl AsRef<Path>, options: &FrameOptions) -> Result<F
             message: ffmpeg::tail_lines(&stderr, 3),
         });
     }
-    if pool.is_empty() {
-        return Err(MediaError::NoUsableFrame {
-            input,
-            considered,
-            black,
-            white,
-            flat,
-        });
-    }
-    // The pool holds no near-duplicates of a better frame, sorted best first.
-    let frames = pool
-        .into_iter()
-        .take(options.count)
-        .map(|c| {
-            let image = encode_rgb(
-                c.rgb,
-                info.width,
-                info.height,
-                options.image.max_side,
-                options.image.quality,
-            )?;
-            Ok(SelectedFrame {
-                timestamp_s: c.timestamp_s,
-                quality: c.quality,
-                image,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(FrameSelection {
-        frames,
-        frames_considered: considered,
-        rejected_black: black,
-        rejected_white: white,
-        rejected_flat: flat,
-        truncated,
-        video: info,
-    })
+    selector.finish(info, truncated, VideoBackend::Ffmpeg, input)
 }
 
 /// Offers a usable frame to the bounded pool (sorted by score, best first, no near-duplicates).

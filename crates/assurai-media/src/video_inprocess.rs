@@ -1,0 +1,363 @@
+//! The in-process video backend: MP4/MOV demuxed by mp4parse, H.264 decoded by OpenH264 in
+//! display order, frames sampled exactly as the `ffmpeg` backend's `select` filter does, then
+//! measured and chosen by the shared [`Selector`].
+
+use std::collections::BTreeMap;
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::path::Path;
+
+use crate::error::{MediaError, Result};
+use crate::h264::{self, H264Decoder, Picture};
+use crate::mp4::Track;
+use crate::video::{
+    FrameOptions, FrameSelection, Sampling, Selector, VideoBackend, check_limits, max_sampled,
+    skip_non_reference, step_seconds, stop_is_truncation,
+};
+
+/// No coded picture of an accepted video is larger than this.
+const MAX_SAMPLE_BYTES: u32 = 64 << 20;
+
+/// Which decoded frames are sampled: the same rules as the `ffmpeg` backend's
+/// `select` expressions (see `video::select_expr`).
+struct Sampler {
+    /// Time-based step, rounded to the 9 decimals the ffmpeg expression carries.
+    step: Option<f64>,
+    /// Scene-change threshold.
+    threshold: Option<f64>,
+    prev_selected: Option<f64>,
+    /// Previous frame's luma plane and mean absolute frame difference, for scene scores.
+    prev_y: Vec<u8>,
+    prev_mafd: f64,
+}
+
+impl Sampler {
+    fn new(sampling: Sampling, duration_s: f64) -> Self {
+        let step = step_seconds(sampling, duration_s)
+            .map(|s| format!("{s:.9}").parse::<f64>().unwrap_or(s));
+        let threshold = match sampling {
+            Sampling::SceneChange { threshold } => {
+                Some(format!("{threshold:.6}").parse::<f64>().unwrap_or(threshold))
+            }
+            _ => None,
+        };
+        Self {
+            step,
+            threshold,
+            prev_selected: None,
+            prev_y: Vec::new(),
+            prev_mafd: 0.0,
+        }
+    }
+
+    /// ffmpeg's `scene` score (libavfilter `vf_select`): on the luma plane, the mean absolute
+    /// difference to the previous frame, `min(mafd, |mafd − previous mafd|) / 100` clipped
+    /// to [0, 1]; 0 for the first frame.
+    fn scene_score(&mut self, pic: &Picture<'_>) -> f64 {
+        let (w, h) = (pic.width, pic.height);
+        let mut score = 0.0;
+        if self.prev_y.len() == w * h {
+            let mut sad = 0u64;
+            for row in 0..h {
+                let cur = &pic.y[row * pic.y_stride..row * pic.y_stride + w];
+                let prev = &self.prev_y[row * w..(row + 1) * w];
+                sad += cur
+                    .iter()
+                    .zip(prev)
+                    .map(|(&a, &b)| u64::from(a.abs_diff(b)))
+                    .sum::<u64>();
+            }
+            let mafd = sad as f64 / (w * h) as f64;
+            let diff = (mafd - self.prev_mafd).abs();
+            score = (mafd.min(diff) / 100.0).clamp(0.0, 1.0);
+            self.prev_mafd = mafd;
+        }
+        self.prev_y.clear();
+        for row in 0..h {
+            self.prev_y
+                .extend_from_slice(&pic.y[row * pic.y_stride..row * pic.y_stride + w]);
+        }
+        score
+    }
+
+    fn take(&mut self, t: f64, pic: &Picture<'_>) -> bool {
+        let selected = if let Some(threshold) = self.threshold {
+            let score = self.scene_score(pic);
+            self.prev_selected.is_none() || score > threshold
+        } else if let Some(step) = self.step {
+            match self.prev_selected {
+                None => true,
+                Some(prev) => (t / step).floor() > (prev / step).floor(),
+            }
+        } else {
+            true
+        };
+        if selected {
+            self.prev_selected = Some(t);
+        }
+        selected
+    }
+}
+
+/// BT.601 limited-range I420 → RGB24 with each chroma sample covering its 2 × 2 block, as
+/// ffmpeg's unscaled `yuv420p → rgb24` conversion does.
+fn yuv_to_rgb(pic: &Picture<'_>, rgb: &mut [u8]) {
+    let clip = |v: i32| (v >> 8).clamp(0, 255) as u8;
+    for row in 0..pic.height {
+        let y_row = &pic.y[row * pic.y_stride..row * pic.y_stride + pic.width];
+        let c = (row / 2) * pic.uv_stride;
+        let u_row = &pic.u[c..];
+        let v_row = &pic.v[c..];
+        let out = &mut rgb[row * pic.width * 3..(row + 1) * pic.width * 3];
+        for (x, (&y, px)) in y_row.iter().zip(out.chunks_exact_mut(3)).enumerate() {
+            let c = 298 * (i32::from(y) - 16) + 128;
+            let d = i32::from(u_row[x / 2]) - 128;
+            let e = i32::from(v_row[x / 2]) - 128;
+            px[0] = clip(c + 409 * e);
+            px[1] = clip(c - 100 * d - 208 * e);
+            px[2] = clip(c + 516 * d);
+        }
+    }
+}
+
+/// Rotates an RGB24 image clockwise by `degrees` (90, 180, 270) into `out`.
+fn rotate(rgb: &[u8], width: usize, height: usize, degrees: u32, out: &mut Vec<u8>) {
+    out.clear();
+    out.resize(rgb.len(), 0);
+    for y in 0..height {
+        for x in 0..width {
+            let (dx, dy, dw) = match degrees {
+                90 => (height - 1 - y, x, height),
+                180 => (width - 1 - x, height - 1 - y, width),
+                _ => (y, width - 1 - x, height),
+            };
+            let s = (y * width + x) * 3;
+            let d = (dy * dw + dx) * 3;
+            out[d..d + 3].copy_from_slice(&rgb[s..s + 3]);
+        }
+    }
+}
+
+struct State<'a> {
+    selector: Selector<'a>,
+    sampler: Sampler,
+    /// Presentation times of pictures fed but not yet output (a multiset).
+    pending: BTreeMap<i64, u32>,
+    timescale: f64,
+    coded: (usize, usize),
+    rotation: u32,
+    rgb: Vec<u8>,
+    rotated: Vec<u8>,
+    max_frames: usize,
+    done: bool,
+    truncated: bool,
+    truncate_at_stop: bool,
+    odd_pictures: usize,
+}
+
+impl State<'_> {
+    fn push(&mut self, pts: i64) {
+        *self.pending.entry(pts).or_insert(0) += 1;
+    }
+
+    fn remove(&mut self, pts: i64) {
+        if let Some(n) = self.pending.get_mut(&pts) {
+            *n -= 1;
+            if *n == 0 {
+                self.pending.remove(&pts);
+            }
+        }
+    }
+
+    fn picture(&mut self, pic: Picture<'_>) {
+        // Pictures come out in display order: each takes the earliest pending time.
+        let Some((&pts, _)) = self.pending.iter().next() else {
+            self.odd_pictures += 1;
+            return;
+        };
+        self.remove(pts);
+        if self.done {
+            return;
+        }
+        if (pic.width, pic.height) != self.coded {
+            self.odd_pictures += 1;
+            return;
+        }
+        let t = pts as f64 / self.timescale;
+        if !self.sampler.take(t, &pic) {
+            return;
+        }
+        yuv_to_rgb(&pic, &mut self.rgb);
+        if self.rotation == 0 {
+            self.selector.offer(&self.rgb, t);
+        } else {
+            rotate(
+                &self.rgb,
+                self.coded.0,
+                self.coded.1,
+                self.rotation,
+                &mut self.rotated,
+            );
+            self.selector.offer(&self.rotated, t);
+        }
+        if self.selector.considered >= self.max_frames {
+            self.done = true;
+            self.truncated = self.truncate_at_stop;
+        }
+    }
+}
+
+/// Samples, measures and chooses frames of an MP4/MOV H.264 track.
+pub(crate) fn select(
+    path: &Path,
+    track: &Track,
+    options: &FrameOptions,
+    input: &str,
+) -> Result<FrameSelection> {
+    let config = h264::parse_avcc(&track.avcc).map_err(|e| MediaError::invalid(input, e))?;
+    let Some(sps) = config.sps else {
+        return Err(MediaError::invalid(input, "H.264 track without an SPS"));
+    };
+    // The coded size comes from the SPS, the decoder's truth; limits are checked on it
+    // before the decoder allocates anything.
+    let mut info = crate::video::track_info_for(track, sps.width, sps.height);
+    check_limits(&info, &options.limits, input)?;
+    let mut decoder = H264Decoder::new(&config).map_err(|e| MediaError::invalid(input, e))?;
+    let skip = skip_non_reference(options, &info);
+    let (cw, ch) = (sps.width as usize, sps.height as usize);
+    let mut state = State {
+        selector: Selector::new(options, info.width, info.height),
+        sampler: Sampler::new(options.sampling, info.duration_s),
+        pending: BTreeMap::new(),
+        timescale: track.timescale as f64,
+        coded: (cw, ch),
+        rotation: track.rotation,
+        rgb: vec![0u8; cw * ch * 3],
+        rotated: Vec::new(),
+        max_frames: max_sampled(options),
+        done: false,
+        truncated: false,
+        truncate_at_stop: stop_is_truncation(options),
+        odd_pictures: 0,
+    };
+    let first_sps = sps;
+    let mut check_sps = |nal: &[u8]| -> std::result::Result<(), String> {
+        match h264::parse_sps(nal) {
+            Some(s) if (s.width, s.height) == (first_sps.width, first_sps.height) => {
+                s.unsupported().map_or(Ok(()), Err)
+            }
+            Some(s) => Err(format!(
+                "the stream changes resolution from {}x{} to {}x{}",
+                first_sps.width, first_sps.height, s.width, s.height
+            )),
+            None => Err("unreadable in-band SPS".to_owned()),
+        }
+    };
+    let mut file = std::fs::File::open(path).map_err(|source| MediaError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut buf = Vec::new();
+    let mut position = 0u64;
+    let (mut decoded, mut errors) = (0usize, 0usize);
+    let mut first_error: Option<String> = None;
+    let max_s = options.limits.max_duration_s;
+    for sample in &track.samples {
+        if state.done {
+            break;
+        }
+        if sample.size > MAX_SAMPLE_BYTES {
+            return Err(MediaError::limit(
+                input,
+                "video frame size (bytes)",
+                sample.size.into(),
+                MAX_SAMPLE_BYTES.into(),
+            ));
+        }
+        if sample.pts as f64 / state.timescale > max_s {
+            continue;
+        }
+        if position != sample.offset {
+            file.seek(SeekFrom::Start(sample.offset))
+                .map_err(|source| MediaError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?;
+        }
+        buf.resize(sample.size as usize, 0);
+        if file.read_exact(&mut buf).is_err() {
+            // Truncated file: keep what was decoded.
+            break;
+        }
+        position = sample.offset + u64::from(sample.size);
+        state.push(sample.pts);
+        match decoder.feed(&buf, skip, &mut check_sps, |p| state.picture(p)) {
+            Ok(true) => decoded += 1,
+            Ok(false) => state.remove(sample.pts),
+            Err(e) if e.starts_with("the stream changes") || e.contains("H.264 with") || e.contains("-bit H.264") => {
+                return Err(MediaError::Unsupported {
+                    input: input.to_owned(),
+                    reason: e,
+                });
+            }
+            Err(e) => {
+                state.remove(sample.pts);
+                errors += 1;
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if !state.done {
+        decoder
+            .drain(|p| state.picture(p))
+            .map_err(|e| MediaError::invalid(input, e))?;
+    }
+    if state.selector.considered == 0 {
+        let why = first_error.unwrap_or_else(|| "no picture came out of the decoder".to_owned());
+        return Err(MediaError::invalid(
+            input,
+            format!("no decodable video frame ({decoded} decoded, {errors} failed: {why})"),
+        ));
+    }
+    info.frame_rate = info.frame_rate.or(Some(track.samples.len() as f64 / info.duration_s));
+    let truncated = state.truncated;
+    state
+        .selector
+        .finish(info, truncated, VideoBackend::InProcess, input.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_moves_corners() {
+        // 2x1 image: red, green.
+        let rgb = [255, 0, 0, 0, 255, 0];
+        let mut out = Vec::new();
+        rotate(&rgb, 2, 1, 90, &mut out);
+        // Clockwise: a 1x2 image with red on top.
+        assert_eq!(out, vec![255, 0, 0, 0, 255, 0]);
+        rotate(&rgb, 2, 1, 180, &mut out);
+        assert_eq!(out, vec![0, 255, 0, 255, 0, 0]);
+        rotate(&rgb, 2, 1, 270, &mut out);
+        assert_eq!(out, vec![0, 255, 0, 255, 0, 0]);
+    }
+
+    #[test]
+    fn limited_range_conversion() {
+        let y = [16u8, 235];
+        let (u, v) = ([128u8], [128u8]);
+        let pic = Picture {
+            width: 2,
+            height: 1,
+            y: &y,
+            u: &u,
+            v: &v,
+            y_stride: 2,
+            uv_stride: 1,
+        };
+        let mut rgb = [0u8; 6];
+        yuv_to_rgb(&pic, &mut rgb);
+        assert_eq!(rgb, [0, 0, 0, 255, 255, 255]);
+    }
+}
