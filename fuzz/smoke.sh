@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SECS="${SECONDS_PER_TARGET:-60}"
 export RUSTC_BOOTSTRAP=1
-TARGETS=(dataset_reader verdict_parser sse_stream image_decode)
+TARGETS=(dataset_reader verdict_parser sse_stream image_decode media_decode)
 cargo fuzz build -O
 for t in "${TARGETS[@]}"; do
   scratch="$(mktemp -d)"

@@ -1,4 +1,5 @@
-//! End-to-end tests of `assurai media image|frame|audio`.
+//! End-to-end tests of `assurai media image|frame|audio` on committed fixtures (no ffmpeg,
+//! espeak-ng or sox needed).
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -21,14 +22,32 @@ fn run_ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn ffmpeg(args: &[&str], out: &Path) {
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .arg(out)
-        .status()
-        .expect("ffmpeg is installed");
-    assert!(status.success());
+/// A committed media fixture of assurai-media (`crates/assurai-media/tests/data/`, made by
+/// `make_media_fixtures.sh` there): no test here needs ffmpeg or espeak-ng.
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/assurai-media/tests/data")
+        .join(name)
+}
+
+/// A silent 1-second 44.1 kHz stereo 16-bit WAV.
+fn silent_wav() -> Vec<u8> {
+    let data_len: u32 = 44_100 * 4;
+    let mut wav = Vec::new();
+    wav.extend(b"RIFF");
+    wav.extend((36 + data_len).to_le_bytes());
+    wav.extend(b"WAVEfmt ");
+    wav.extend(16u32.to_le_bytes());
+    wav.extend(1u16.to_le_bytes());
+    wav.extend(2u16.to_le_bytes());
+    wav.extend(44_100u32.to_le_bytes());
+    wav.extend((44_100u32 * 4).to_le_bytes());
+    wav.extend(4u16.to_le_bytes());
+    wav.extend(16u16.to_le_bytes());
+    wav.extend(b"data");
+    wav.extend(data_len.to_le_bytes());
+    wav.resize(wav.len() + data_len as usize, 0);
+    wav
 }
 
 fn s(p: &Path) -> &str {
@@ -38,18 +57,7 @@ fn s(p: &Path) -> &str {
 #[test]
 fn image_to_jpeg_with_json() {
     let dir = tempfile::tempdir().unwrap();
-    let png = dir.path().join("in.png");
-    ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=1280x720",
-            "-frames:v",
-            "1",
-        ],
-        &png,
-    );
+    let png = fixture("grid-1280x720.png");
     let out = dir.path().join("out.jpg");
     let stdout = run_ok(&[
         "media",
@@ -78,31 +86,18 @@ fn image_to_jpeg_with_json() {
 #[test]
 fn frame_json_contract() {
     let dir = tempfile::tempdir().unwrap();
-    let video = dir.path().join("clip.mp4");
-    ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=320x240:rate=25:duration=4",
-            "-vf",
-            "drawbox=color=black:t=fill:enable='lt(t,1)'",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-        ],
-        &video,
-    );
+    // 6 s, H.264 High with B-frames, black for the first 1.5 s: decoded in-process.
+    let video = fixture("sharp-second.mp4");
     let out = dir.path().join("frame.jpg");
     let stdout = run_ok(&["media", "frame", s(&video), "--out", s(&out), "--json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     for key in ["timestamp_s", "sharpness", "entropy", "frames_considered"] {
         assert!(json.get(key).is_some(), "missing {key}: {json}");
     }
-    assert!(json["timestamp_s"].as_f64().unwrap() >= 1.0, "{json}");
+    assert!(json["timestamp_s"].as_f64().unwrap() >= 1.5, "{json}");
     assert_eq!(json["frames_considered"], 32);
     assert!(json["rejected_black"].as_u64().unwrap() >= 7, "{json}");
+    assert_eq!(json["backend"], "in-process");
     assert!(out.exists());
 
     let stdout = run_ok(&[
@@ -120,7 +115,7 @@ fn frame_json_contract() {
         "--json",
     ]);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(json["frames_considered"], 8);
+    assert_eq!(json["frames_considered"], 12);
     let frames = json["frames"].as_array().unwrap();
     assert!(!frames.is_empty() && frames.len() <= 3);
     for (i, f) in frames.iter().enumerate() {
@@ -133,12 +128,8 @@ fn frame_json_contract() {
 #[test]
 fn audio_to_16k_wav() {
     let dir = tempfile::tempdir().unwrap();
-    let wav = dir.path().join("speech.wav");
-    let status = Command::new("espeak-ng")
-        .args(["-v", "ko", "-w", s(&wav), "안녕하세요, 반갑습니다."])
-        .status()
-        .expect("espeak-ng is installed");
-    assert!(status.success());
+    // Korean speech from `espeak-ng -v ko`.
+    let wav = fixture("korean.wav");
     let out = dir.path().join("out.wav");
     let stdout = run_ok(&["media", "audio", s(&wav), "--out", s(&out), "--json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -154,14 +145,34 @@ fn audio_to_16k_wav() {
     assert_eq!(u16::from_le_bytes(header[22..24].try_into().unwrap()), 1);
 
     let silent = dir.path().join("silent.wav");
-    ffmpeg(
-        &["-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo", "-t", "1"],
-        &silent,
-    );
+    std::fs::write(&silent, silent_wav()).unwrap();
     let stdout = run_ok(&["media", "audio", s(&silent), "--out", s(&out), "--json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["is_silent"], true);
     assert!(json["peak_dbfs"].is_null());
+}
+
+/// Compressed speech decodes in-process: no ffmpeg needed for MP3, AAC/M4A, FLAC, Vorbis.
+#[test]
+fn compressed_speech_to_16k_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.wav");
+    for name in [
+        "korean.mp3",
+        "korean-stereo-48k.m4a",
+        "korean.flac",
+        "korean.ogg",
+    ] {
+        let input = fixture(name);
+        let stdout = run_ok(&["media", "audio", s(&input), "--out", s(&out), "--json"]);
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(json["sample_rate"], 16_000, "{name}");
+        assert_eq!(json["is_silent"], false, "{name}");
+        assert_eq!(json["backend"], "in-process", "{name}");
+        assert!(json["duration_s"].as_f64().unwrap() > 4.0, "{name}: {json}");
+        let text = run_ok(&["media", "audio", s(&input), "--out", s(&out)]);
+        assert!(text.starts_with("wrote "), "{text}");
+    }
 }
 
 #[test]

@@ -21,7 +21,8 @@ pub(crate) struct Args {
 enum MediaCommand {
     /// Decode an image (PNG, JPEG, WebP, GIF) under limits, resize it and write a JPEG.
     Image(ImageArgs),
-    /// Pick the most representative frame(s) of a video (needs ffmpeg) and write JPEG(s).
+    /// Pick the most representative frame(s) of a video and write JPEG(s) (MP4/MOV with H.264
+    /// in-process; other codecs need ffmpeg).
     Frame(FrameArgs),
     /// Convert audio to 16 kHz mono 16-bit WAV for transcription and report silence.
     Audio(AudioArgs),
@@ -94,7 +95,7 @@ struct FrameArgs {
 
 #[derive(Debug, clap::Args)]
 struct AudioArgs {
-    /// The audio file (WAV in-process; MP3, OGG, FLAC, … through ffmpeg).
+    /// The audio file (WAV, MP3, AAC/M4A, FLAC, Ogg Vorbis in-process; others through ffmpeg).
     input: PathBuf,
     /// Where to write the 16 kHz mono WAV.
     #[arg(long, short)]
@@ -196,6 +197,8 @@ struct SelectionJson {
     rejected_flat: usize,
     truncated: bool,
     duration_s: f64,
+    /// `in-process` or `ffmpeg`.
+    backend: &'static str,
     frames: Vec<FrameJson>,
 }
 
@@ -264,6 +267,7 @@ fn frame(args: FrameArgs) -> anyhow::Result<ExitCode> {
             rejected_flat: selection.rejected_flat,
             truncated: selection.truncated,
             duration_s: selection.video.duration_s,
+            backend: selection.backend.as_str(),
             frames,
         };
         say(format_args!("{}", serde_json::to_string_pretty(&json)?))?;
@@ -301,6 +305,8 @@ struct AudioJson {
     voiced_s: f64,
     peak_dbfs: Option<f64>,
     rms_dbfs: Option<f64>,
+    /// `in-process` or `ffmpeg`.
+    backend: &'static str,
 }
 
 fn audio(args: AudioArgs) -> anyhow::Result<ExitCode> {
@@ -318,6 +324,7 @@ fn audio(args: AudioArgs) -> anyhow::Result<ExitCode> {
             voiced_s: audio.voiced_s,
             peak_dbfs: finite(audio.peak_dbfs),
             rms_dbfs: finite(audio.rms_dbfs),
+            backend: audio.decoder.backend(),
         };
         say(format_args!("{}", serde_json::to_string_pretty(&json)?))?;
     } else {

@@ -269,7 +269,6 @@ fn normalize_named(bytes: &[u8], options: &AudioOptions, input: &str) -> Result<
     }
 }
 
-
 /// Decodes WAV to mono f32 by averaging channels; returns samples, rate and channel count.
 fn decode_wav(bytes: &[u8], options: &AudioOptions, input: &str) -> Result<(Vec<f32>, u32, u16)> {
     let reader = hound::WavReader::new(Cursor::new(bytes)).map_err(|e| wav_error(e, input))?;

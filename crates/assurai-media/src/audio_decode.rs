@@ -67,7 +67,10 @@ pub(crate) fn decode(
         ));
     };
     let Some(CodecParameters::Audio(params)) = track.codec_params.clone() else {
-        return Err(MediaError::invalid(input, "audio track without codec parameters"));
+        return Err(MediaError::invalid(
+            input,
+            "audio track without codec parameters",
+        ));
     };
     let registry = symphonia::default::get_codecs();
     let Some(registered) = registry.get_audio_decoder(params.codec) else {
@@ -162,7 +165,11 @@ pub(crate) fn decode(
         let scale = 1.0 / channels as f32;
         mono.extend(interleaved.chunks_exact(channels).map(|frame| {
             let v = frame.iter().sum::<f32>() * scale;
-            if v.is_finite() { v.clamp(-1.0, 1.0) } else { 0.0 }
+            if v.is_finite() {
+                v.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
         }));
         if mono.len() as f64 > max_duration_s * f64::from(rate) + f64::from(rate) {
             return Err(MediaError::limit(

@@ -248,6 +248,31 @@ pub(crate) fn parse_avcc(avcc: &[u8]) -> Result<AvcConfig, String> {
     })
 }
 
+/// Whether a sample (length-prefixed NAL units, possibly cut short) holds an IDR slice before
+/// any other slice.
+pub(crate) fn starts_idr(sample: &[u8], length_size: usize) -> bool {
+    let mut rest = sample;
+    while rest.len() > length_size {
+        let (prefix, tail) = rest.split_at(length_size);
+        let len = prefix
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        let Some(&header) = tail.first() else {
+            return false;
+        };
+        match header & 0x1f {
+            5 => return true,
+            1 => return false,
+            _ => {}
+        }
+        if len == 0 || len > tail.len() {
+            return false;
+        }
+        rest = &tail[len..];
+    }
+    false
+}
+
 /// A decoded picture in I420, borrowed from the decoder until the next call.
 pub(crate) struct Picture<'a> {
     pub(crate) width: usize,
@@ -339,7 +364,9 @@ impl H264Decoder {
                 return Err("NAL length prefix cut off".to_owned());
             }
             let (prefix, tail) = rest.split_at(self.length_size);
-            let len = prefix.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            let len = prefix
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
             if len == 0 || len > tail.len() {
                 return Err(format!(
                     "NAL unit of {len} bytes in a sample with {} bytes left",

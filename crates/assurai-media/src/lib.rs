@@ -50,8 +50,8 @@ pub use ffmpeg::{Programs, VideoInfo};
 pub use image_prep::{ImageLimits, ImageOptions, prepare_image, prepare_image_file};
 pub use quality::{FrameDefect, FrameFilter, FrameQuality, measure_frame};
 pub use video::{
-    BackendChoice, FrameOptions, FrameSelection, Sampling, SelectedFrame, VideoBackend, VideoLimits,
-    probe_video, select_frames,
+    BackendChoice, FrameOptions, FrameSelection, Sampling, SelectedFrame, VideoBackend,
+    VideoLimits, probe_video, select_frames,
 };
 
 /// The README's examples, compiled as doc tests.

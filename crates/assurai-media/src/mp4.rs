@@ -20,6 +20,8 @@ pub(crate) struct Sample {
     pub(crate) size: u32,
     /// Presentation time in track ticks, edit list applied (the first frame is at about 0).
     pub(crate) pts: i64,
+    /// A sync sample (`stss`): decoding can start here.
+    pub(crate) sync: bool,
 }
 
 /// A demuxed H.264 track.
@@ -58,7 +60,9 @@ fn sniff_other(head: &[u8]) -> Option<&'static str> {
         Some("AVI container")
     } else if starts(b"FLV") {
         Some("FLV container")
-    } else if starts(&[0, 0, 1, 0xba]) || head.first() == Some(&0x47) && head.len() >= 189 && head[188] == 0x47 {
+    } else if starts(&[0, 0, 1, 0xba])
+        || head.first() == Some(&0x47) && head.len() >= 189 && head[188] == 0x47
+    {
         Some("MPEG program/transport stream")
     } else if starts(&[0, 0, 0, 1]) || starts(&[0, 0, 1]) {
         Some("raw H.264/HEVC elementary stream")
@@ -166,7 +170,10 @@ pub(crate) fn open(
             ));
         }
         Err(mp4parse::Error::UnexpectedEOF) => {
-            return Err(MediaError::invalid(&input, "truncated MP4 (unexpected end of file)"));
+            return Err(MediaError::invalid(
+                &input,
+                "truncated MP4 (unexpected end of file)",
+            ));
         }
         Err(mp4parse::Error::OutOfMemory) => {
             return Err(MediaError::invalid(&input, "MP4 tables too large to hold"));
@@ -211,10 +218,28 @@ pub(crate) fn open(
                 .map_err(io_err)?;
             let names: Vec<String> = stsd_fourccs(&moov)
                 .iter()
-                .filter(|cc| !matches!(cc.as_str(), "mp4a" | "ac-3" | "ec-3" | "Opus" | "fLaC" | "alac" | "tx3g" | "text" | "tmcd"))
+                .filter(|cc| {
+                    !matches!(
+                        cc.as_str(),
+                        "mp4a"
+                            | "ac-3"
+                            | "ec-3"
+                            | "Opus"
+                            | "fLaC"
+                            | "alac"
+                            | "tx3g"
+                            | "text"
+                            | "tmcd"
+                    )
+                })
                 .map(|cc| codec_name(cc))
                 .collect();
-            return not_here(names.first().cloned().unwrap_or_else(|| "an unknown codec".to_owned()));
+            return not_here(
+                names
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| "an unknown codec".to_owned()),
+            );
         }
     };
     match crate::h264::parse_avcc(&avcc) {
@@ -228,11 +253,17 @@ pub(crate) fn open(
     let format = brand(head);
     let timescale = track.timescale.map_or(0, |t| t.0);
     if timescale == 0 {
-        return Err(MediaError::invalid(&input, "video track without a timescale"));
+        return Err(MediaError::invalid(
+            &input,
+            "video track without a timescale",
+        ));
     }
     // Count the samples the tables describe before building the table.
     let (Some(stsc), Some(stco), Some(stsz)) = (&track.stsc, &track.stco, &track.stsz) else {
-        return Err(MediaError::invalid(&input, "video track without a sample table"));
+        return Err(MediaError::invalid(
+            &input,
+            "video track without a sample table",
+        ));
     };
     let chunks = stco.offsets.len() as u64;
     let entries: Vec<_> = stsc.samples.iter().collect();
@@ -242,7 +273,10 @@ pub(crate) fn open(
         let next = entries
             .get(i + 1)
             .map_or(chunks + 1, |n| u64::from(n.first_chunk).min(chunks + 1));
-        total = total.saturating_add(next.saturating_sub(first).saturating_mul(u64::from(e.samples_per_chunk)));
+        total = total.saturating_add(
+            next.saturating_sub(first)
+                .saturating_mul(u64::from(e.samples_per_chunk)),
+        );
     }
     if stsz.sample_size == 0 {
         total = total.min(stsz.sample_sizes.len() as u64);
@@ -261,9 +295,14 @@ pub(crate) fn open(
             max_samples,
         ));
     }
-    let media_time = track.media_time.map_or(0, |t| i64::try_from(t.0).unwrap_or(i64::MAX));
+    let media_time = track
+        .media_time
+        .map_or(0, |t| i64::try_from(t.0).unwrap_or(i64::MAX));
     let Some(table) = create_sample_table(track, CheckedInteger(0)) else {
-        return Err(MediaError::invalid(&input, "inconsistent MP4 sample tables"));
+        return Err(MediaError::invalid(
+            &input,
+            "inconsistent MP4 sample tables",
+        ));
     };
     let mut samples = Vec::with_capacity(table.len());
     let mut last_end = 0i64;
@@ -282,6 +321,7 @@ pub(crate) fn open(
             offset: start,
             size,
             pts: s.start_composition.0.saturating_sub(media_time),
+            sync: s.sync,
         });
     }
     if samples.is_empty() {
@@ -297,7 +337,12 @@ pub(crate) fn open(
         .filter(|(_, ts)| ts.0 > 0)
         .map(|(d, ts)| d.0 as f64 / ts.0 as f64)
         .filter(|d| *d > 0.0)
-        .or_else(|| track.duration.map(|d| d.0 as f64 / scale).filter(|d| *d > 0.0));
+        .or_else(|| {
+            track
+                .duration
+                .map(|d| d.0 as f64 / scale)
+                .filter(|d| *d > 0.0)
+        });
     let duration_s = declared.unwrap_or(last_end as f64 / scale);
     if !(duration_s.is_finite() && duration_s > 0.0) {
         return Err(MediaError::invalid(&input, "video has no known duration"));

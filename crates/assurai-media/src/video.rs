@@ -438,12 +438,26 @@ pub(crate) struct Selector<'a> {
     flat: usize,
 }
 
+/// The pool of kept frames stays under this many bytes.
+const POOL_BUDGET_BYTES: usize = 256 << 20;
+
+/// Pool size for `count` frames of `w × h`, with `share` of the byte budget.
+fn pool_size(count: usize, w: usize, h: usize, share: usize) -> usize {
+    let by_budget = POOL_BUDGET_BYTES / share.max(1) / (w * h * 3).max(1);
+    (4 * count).max(8).min(by_budget).max(count)
+}
+
+/// Whether `parts` selectors side by side keep the same pool size as one (the byte budget
+/// does not bind), so that splitting the work changes nothing.
+pub(crate) fn pool_fits(options: &FrameOptions, width: u32, height: u32, parts: usize) -> bool {
+    let (w, h) = (width as usize, height as usize);
+    pool_size(options.count, w, h, parts) == pool_size(options.count, w, h, 1)
+}
+
 impl<'a> Selector<'a> {
     pub(crate) fn new(options: &'a FrameOptions, width: u32, height: u32) -> Self {
         let (w, h) = (width as usize, height as usize);
-        const POOL_BUDGET_BYTES: usize = 256 << 20;
-        let by_budget = POOL_BUDGET_BYTES / (w * h * 3).max(1);
-        let pool_size = (4 * options.count).max(8).min(by_budget).max(options.count);
+        let pool_size = pool_size(options.count, w, h, 1);
         Self {
             options,
             width: w,
@@ -479,6 +493,26 @@ impl<'a> Selector<'a> {
                     rgb,
                 );
             }
+        }
+    }
+
+    /// Takes over another selector's counts and kept frames (from a later part of the video).
+    /// The best frame overall is kept whatever the order frames are offered in.
+    pub(crate) fn absorb(&mut self, other: Selector<'_>) {
+        self.considered += other.considered;
+        self.black += other.black;
+        self.white += other.white;
+        self.flat += other.flat;
+        for c in other.pool {
+            offer(
+                &mut self.pool,
+                self.pool_size,
+                self.options.min_difference,
+                c.timestamp_s,
+                c.quality,
+                c.signature,
+                &c.rgb,
+            );
         }
     }
 

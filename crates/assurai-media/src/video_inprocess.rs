@@ -35,9 +35,11 @@ impl Sampler {
         let step = step_seconds(sampling, duration_s)
             .map(|s| format!("{s:.9}").parse::<f64>().unwrap_or(s));
         let threshold = match sampling {
-            Sampling::SceneChange { threshold } => {
-                Some(format!("{threshold:.6}").parse::<f64>().unwrap_or(threshold))
-            }
+            Sampling::SceneChange { threshold } => Some(
+                format!("{threshold:.6}")
+                    .parse::<f64>()
+                    .unwrap_or(threshold),
+            ),
             _ => None,
         };
         Self {
@@ -142,7 +144,8 @@ struct State<'a> {
     sampler: Sampler,
     /// Presentation times of pictures fed but not yet output (a multiset).
     pending: BTreeMap<i64, u32>,
-    timescale: f64,
+    /// Seconds per tick.
+    tick: f64,
     coded: (usize, usize),
     rotation: u32,
     rgb: Vec<u8>,
@@ -152,6 +155,12 @@ struct State<'a> {
     truncated: bool,
     truncate_at_stop: bool,
     odd_pictures: usize,
+    /// Hold the first sampled frame back instead of measuring it (a later part of a split
+    /// video: whether it is sampled depends on the part before).
+    defer_first: bool,
+    deferred: Option<(f64, Vec<u8>)>,
+    /// Time of the last picture out (display order).
+    last_t: Option<f64>,
 }
 
 impl State<'_> {
@@ -182,14 +191,14 @@ impl State<'_> {
             self.odd_pictures += 1;
             return;
         }
-        let t = pts as f64 / self.timescale;
+        // As ffmpeg computes a frame's time: pts × (1 / timescale), in double precision.
+        let t = pts as f64 * self.tick;
+        self.last_t = Some(t);
         if !self.sampler.take(t, &pic) {
             return;
         }
         yuv_to_rgb(&pic, &mut self.rgb);
-        if self.rotation == 0 {
-            self.selector.offer(&self.rgb, t);
-        } else {
+        if self.rotation != 0 {
             rotate(
                 &self.rgb,
                 self.coded.0,
@@ -197,8 +206,13 @@ impl State<'_> {
                 self.rotation,
                 &mut self.rotated,
             );
-            self.selector.offer(&self.rotated, t);
+            std::mem::swap(&mut self.rgb, &mut self.rotated);
         }
+        if self.defer_first && self.deferred.is_none() {
+            self.deferred = Some((t, self.rgb.clone()));
+            return;
+        }
+        self.selector.offer(&self.rgb, t);
         if self.selector.considered >= self.max_frames {
             self.done = true;
             self.truncated = self.truncate_at_stop;
@@ -206,31 +220,44 @@ impl State<'_> {
     }
 }
 
-/// Samples, measures and chooses frames of an MP4/MOV H.264 track.
-pub(crate) fn select(
-    path: &Path,
-    track: &Track,
-    options: &FrameOptions,
-    input: &str,
-) -> Result<FrameSelection> {
-    let config = h264::parse_avcc(&track.avcc).map_err(|e| MediaError::invalid(input, e))?;
-    let Some(sps) = config.sps else {
-        return Err(MediaError::invalid(input, "H.264 track without an SPS"));
-    };
-    // The coded size comes from the SPS, the decoder's truth; limits are checked on it
-    // before the decoder allocates anything.
-    let mut info = crate::video::track_info_for(track, sps.width, sps.height);
-    check_limits(&info, &options.limits, input)?;
-    let mut decoder = H264Decoder::new(&config).map_err(|e| MediaError::invalid(input, e))?;
-    let skip = skip_non_reference(options, &info);
-    let (cw, ch) = (sps.width as usize, sps.height as usize);
+/// What decoding one run of samples gave.
+struct Part<'a> {
+    selector: Selector<'a>,
+    deferred: Option<(f64, Vec<u8>)>,
+    last_t: Option<f64>,
+    truncated: bool,
+    decoded: usize,
+    errors: usize,
+    first_error: Option<String>,
+}
+
+struct Job<'a> {
+    path: &'a Path,
+    input: &'a str,
+    track: &'a Track,
+    config: &'a h264::AvcConfig,
+    sps: h264::Sps,
+    options: &'a FrameOptions,
+    info: &'a crate::ffmpeg::VideoInfo,
+    skip: bool,
+}
+
+/// Decodes `samples` (starting at an IDR picture, or at the start) with a decoder of its own.
+fn run_part<'a>(
+    job: &Job<'a>,
+    samples: &[crate::mp4::Sample],
+    defer_first: bool,
+) -> Result<Part<'a>> {
+    let (path, input, options) = (job.path, job.input, job.options);
+    let mut decoder = H264Decoder::new(job.config).map_err(|e| MediaError::invalid(input, e))?;
+    let (cw, ch) = (job.sps.width as usize, job.sps.height as usize);
     let mut state = State {
-        selector: Selector::new(options, info.width, info.height),
-        sampler: Sampler::new(options.sampling, info.duration_s),
+        selector: Selector::new(options, job.info.width, job.info.height),
+        sampler: Sampler::new(options.sampling, job.info.duration_s),
         pending: BTreeMap::new(),
-        timescale: track.timescale as f64,
+        tick: 1.0 / job.track.timescale as f64,
         coded: (cw, ch),
-        rotation: track.rotation,
+        rotation: job.track.rotation,
         rgb: vec![0u8; cw * ch * 3],
         rotated: Vec::new(),
         max_frames: max_sampled(options),
@@ -238,8 +265,11 @@ pub(crate) fn select(
         truncated: false,
         truncate_at_stop: stop_is_truncation(options),
         odd_pictures: 0,
+        defer_first,
+        deferred: None,
+        last_t: None,
     };
-    let first_sps = sps;
+    let first_sps = job.sps;
     let mut check_sps = |nal: &[u8]| -> std::result::Result<(), String> {
         match h264::parse_sps(nal) {
             Some(s) if (s.width, s.height) == (first_sps.width, first_sps.height) => {
@@ -252,16 +282,17 @@ pub(crate) fn select(
             None => Err("unreadable in-band SPS".to_owned()),
         }
     };
-    let mut file = std::fs::File::open(path).map_err(|source| MediaError::Io {
+    let io = |source| MediaError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
     let mut buf = Vec::new();
-    let mut position = 0u64;
+    let mut position = u64::MAX;
     let (mut decoded, mut errors) = (0usize, 0usize);
     let mut first_error: Option<String> = None;
     let max_s = options.limits.max_duration_s;
-    for sample in &track.samples {
+    for sample in samples {
         if state.done {
             break;
         }
@@ -273,15 +304,11 @@ pub(crate) fn select(
                 MAX_SAMPLE_BYTES.into(),
             ));
         }
-        if sample.pts as f64 / state.timescale > max_s {
+        if sample.pts as f64 * state.tick > max_s {
             continue;
         }
         if position != sample.offset {
-            file.seek(SeekFrom::Start(sample.offset))
-                .map_err(|source| MediaError::Io {
-                    path: path.to_owned(),
-                    source,
-                })?;
+            file.seek(SeekFrom::Start(sample.offset)).map_err(io)?;
         }
         buf.resize(sample.size as usize, 0);
         if file.read_exact(&mut buf).is_err() {
@@ -290,10 +317,14 @@ pub(crate) fn select(
         }
         position = sample.offset + u64::from(sample.size);
         state.push(sample.pts);
-        match decoder.feed(&buf, skip, &mut check_sps, |p| state.picture(p)) {
+        match decoder.feed(&buf, job.skip, &mut check_sps, |p| state.picture(p)) {
             Ok(true) => decoded += 1,
             Ok(false) => state.remove(sample.pts),
-            Err(e) if e.starts_with("the stream changes") || e.contains("H.264 with") || e.contains("-bit H.264") => {
+            Err(e)
+                if e.starts_with("the stream changes")
+                    || e.contains("H.264 with")
+                    || e.contains("-bit H.264") =>
+            {
                 return Err(MediaError::Unsupported {
                     input: input.to_owned(),
                     reason: e,
@@ -311,18 +342,181 @@ pub(crate) fn select(
             .drain(|p| state.picture(p))
             .map_err(|e| MediaError::invalid(input, e))?;
     }
-    if state.selector.considered == 0 {
-        let why = first_error.unwrap_or_else(|| "no picture came out of the decoder".to_owned());
+    Ok(Part {
+        selector: state.selector,
+        deferred: state.deferred,
+        last_t: state.last_t,
+        truncated: state.truncated,
+        decoded,
+        errors,
+        first_error,
+    })
+}
+
+/// Where to cut the samples (decode order) so that each part starts with an IDR picture and
+/// the parts are about equally long; one part when that is not possible or not worth it.
+fn plan_parts(job: &Job<'_>) -> Vec<usize> {
+    let samples = &job.track.samples;
+    let options = job.options;
+    let parts = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    // Scene scores compare consecutive frames; a frame limit must stop in time order; a
+    // pool limited by the byte budget would shrink: decode in one part then.
+    let time_based = step_seconds(options.sampling, job.info.duration_s).is_some();
+    let expected = match options.sampling {
+        Sampling::Uniform { frames } => frames as f64,
+        Sampling::Interval { seconds } => job.info.duration_s / seconds + 1.0,
+        _ => f64::INFINITY,
+    };
+    if parts < 2
+        || !time_based
+        || expected >= options.limits.max_frames as f64
+        || samples.len() < 50
+        || !crate::video::pool_fits(options, job.info.width, job.info.height, parts)
+    {
+        return vec![0];
+    }
+    let is_idr = |i: usize| -> bool {
+        let s = samples[i];
+        let Ok(mut f) = std::fs::File::open(job.path) else {
+            return false;
+        };
+        let mut head = vec![0u8; (s.size as usize).min(4096)];
+        if f.seek(SeekFrom::Start(s.offset)).is_err() || f.read_exact(&mut head).is_err() {
+            return false;
+        }
+        h264::starts_idr(&head, job.config.length_size)
+    };
+    let mut cuts = vec![0];
+    for k in 1..parts {
+        let ideal = samples.len() * k / parts;
+        let last = *cuts.last().unwrap_or(&0);
+        // The sync sample nearest the ideal cut, at least 25 samples from the previous cut.
+        let best = samples
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| s.sync && *i >= last + 25 && *i + 25 <= samples.len())
+            .min_by_key(|(i, _)| i.abs_diff(ideal))
+            .map(|(i, _)| i);
+        if let Some(i) = best
+            && i.abs_diff(ideal) <= samples.len() / parts / 2
+            && is_idr(i)
+        {
+            cuts.push(i);
+        }
+    }
+    cuts.dedup();
+    cuts
+}
+
+/// Samples, measures and chooses frames of an MP4/MOV H.264 track. Long time-sampled videos
+/// are cut at IDR pictures and the parts decoded on separate threads, then merged exactly as
+/// one pass would have sampled them.
+pub(crate) fn select(
+    path: &Path,
+    track: &Track,
+    options: &FrameOptions,
+    input: &str,
+) -> Result<FrameSelection> {
+    let config = h264::parse_avcc(&track.avcc).map_err(|e| MediaError::invalid(input, e))?;
+    let Some(sps) = config.sps else {
+        return Err(MediaError::invalid(input, "H.264 track without an SPS"));
+    };
+    // The coded size comes from the SPS, the decoder's truth; limits are checked on it
+    // before the decoder allocates anything.
+    let info = crate::video::track_info_for(track, sps.width, sps.height);
+    check_limits(&info, &options.limits, input)?;
+    let skip = skip_non_reference(options, &info);
+    let job = Job {
+        path,
+        input,
+        track,
+        config: &config,
+        sps,
+        options,
+        info: &info,
+        skip,
+    };
+    let cuts = plan_parts(&job);
+    let ranges: Vec<std::ops::Range<usize>> = cuts
+        .iter()
+        .enumerate()
+        .map(|(k, &start)| start..cuts.get(k + 1).copied().unwrap_or(track.samples.len()))
+        .collect();
+    let parts: Vec<Result<Part<'_>>> = if ranges.len() == 1 {
+        vec![run_part(&job, &track.samples, false)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .iter()
+                .enumerate()
+                .map(|(k, r)| {
+                    let job = &job;
+                    let samples = &track.samples[r.clone()];
+                    scope.spawn(move || run_part(job, samples, k > 0))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(MediaError::invalid(input, "video decoding thread failed"))
+                    })
+                })
+                .collect()
+        })
+    };
+    let step = step_seconds(options.sampling, info.duration_s)
+        .map(|s| format!("{s:.9}").parse::<f64>().unwrap_or(s));
+    let mut merged: Option<Part<'_>> = None;
+    for part in parts {
+        let part = part?;
+        let Some(acc) = merged.as_mut() else {
+            merged = Some(part);
+            continue;
+        };
+        // The first sampled frame of a later part is sampled in one pass only if it opens a
+        // new sampling window after the last frame of the part before.
+        if let Some((t, rgb)) = &part.deferred {
+            let opens_window = match (step, acc.last_t) {
+                (Some(step), Some(prev)) => (t / step).floor() > (prev / step).floor(),
+                _ => true,
+            };
+            if opens_window {
+                acc.selector.offer(rgb, *t);
+            }
+        }
+        acc.selector.absorb(part.selector);
+        acc.last_t = part.last_t.or(acc.last_t);
+        acc.decoded += part.decoded;
+        acc.errors += part.errors;
+        acc.truncated |= part.truncated;
+        if acc.first_error.is_none() {
+            acc.first_error = part.first_error;
+        }
+    }
+    let Some(part) = merged else {
+        return Err(MediaError::invalid(input, "no video samples"));
+    };
+    if part.selector.considered == 0 {
+        let why = part
+            .first_error
+            .unwrap_or_else(|| "no picture came out of the decoder".to_owned());
         return Err(MediaError::invalid(
             input,
-            format!("no decodable video frame ({decoded} decoded, {errors} failed: {why})"),
+            format!(
+                "no decodable video frame ({} decoded, {} failed: {why})",
+                part.decoded, part.errors
+            ),
         ));
     }
-    info.frame_rate = info.frame_rate.or(Some(track.samples.len() as f64 / info.duration_s));
-    let truncated = state.truncated;
-    state
-        .selector
-        .finish(info, truncated, VideoBackend::InProcess, input.to_owned())
+    part.selector.finish(
+        info.clone(),
+        part.truncated,
+        VideoBackend::InProcess,
+        input.to_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -1,63 +1,31 @@
-//! Audio normalisation: Korean speech from espeak-ng, WAV variants, other formats, hostile input.
+//! Audio normalisation: Korean speech from espeak-ng (committed fixtures), WAV variants, MP3,
+//! AAC, FLAC and Vorbis in-process, hostile input. No test here needs ffmpeg, espeak-ng or sox.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use assurai_media::{
     AudioDecoder, AudioOptions, MediaError, NormalizedAudio, normalize_audio, normalize_audio_file,
 };
 use proptest::prelude::*;
 
-fn work_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("assurai-media-audio");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A committed fixture (see `tests/data/make_media_fixtures.sh` for the command that made it).
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
-/// Runs a program that writes `name` (atomic rename so parallel test processes can share it).
-fn make(name: &str, program: &str, args: &[&str]) -> PathBuf {
-    let path = work_dir().join(name);
-    if path.exists() {
-        return path;
-    }
-    let ext = Path::new(name).extension().unwrap().to_str().unwrap();
-    let tmp = work_dir().join(format!("tmp-{}-{name}.{ext}", std::process::id()));
-    let tmp_str = tmp.to_str().unwrap();
-    let args: Vec<&str> = args
-        .iter()
-        .map(|a| if *a == "OUT" { tmp_str } else { a })
-        .collect();
-    let status = Command::new(program).args(&args).status().unwrap();
-    assert!(status.success(), "{program} failed making {name}");
-    std::fs::rename(&tmp, &path).unwrap();
-    path
+/// Korean speech from `espeak-ng -v ko`: 22 050 Hz mono 16-bit WAV.
+pub(crate) fn korean_wav() -> PathBuf {
+    fixture("korean.wav")
 }
 
-const SENTENCE: &str = "안녕하세요. 이 문장은 음성 인식 테스트를 위한 한국어 문장입니다.";
-
-/// Korean speech from espeak-ng: 22 050 Hz mono 16-bit WAV.
-fn korean_wav() -> PathBuf {
-    make(
-        "korean.wav",
-        "espeak-ng",
-        &["-v", "ko", "-w", "OUT", SENTENCE],
-    )
-}
-
-fn from_korean(name: &str, extra: &[&str]) -> PathBuf {
-    let src = korean_wav();
-    let mut args = vec![
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-i",
-        src.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    args.push("OUT");
-    make(name, "ffmpeg", &args)
+/// Options with no ffmpeg to fall back on.
+fn no_ffmpeg() -> AudioOptions {
+    let mut options = AudioOptions::default();
+    options.programs.ffmpeg = PathBuf::from("/nonexistent/ffmpeg-for-test");
+    options
 }
 
 fn read_back(audio: &NormalizedAudio) -> (hound::WavSpec, Vec<i16>) {
@@ -135,20 +103,8 @@ fn korean_speech_is_resampled_to_16k_mono() {
 #[test]
 fn korean_speech_matches_sox_reference() {
     let src = korean_wav();
-    let reference = make(
-        "korean-sox-16k.wav",
-        "sox",
-        &[
-            src.to_str().unwrap(),
-            "-r",
-            "16000",
-            "-b",
-            "16",
-            "OUT",
-            "rate",
-            "-v",
-        ],
-    );
+    // `sox korean.wav -r 16000 -b 16 korean-sox-16k.wav rate -v`
+    let reference = fixture("korean-sox-16k.wav");
     let ours = read_back(&normalize_audio_file(&src, &AudioOptions::default()).unwrap()).1;
     let theirs: Vec<i16> = hound::WavReader::open(reference)
         .unwrap()
@@ -301,32 +257,65 @@ fn silence_threshold() {
 }
 
 #[test]
-fn compressed_formats_go_through_ffmpeg() {
+fn compressed_formats_decode_in_process() {
     let src = korean_wav();
     let src_duration = {
         let r = hound::WavReader::open(&src).unwrap();
         f64::from(r.duration()) / f64::from(r.spec().sample_rate)
     };
+    let reference = normalize_audio_file(&src, &AudioOptions::default()).unwrap();
     let cases = [
-        from_korean("korean.mp3", &["-c:a", "libmp3lame", "-b:a", "64k"]),
-        from_korean("korean.ogg", &["-c:a", "libvorbis"]),
-        from_korean("korean.flac", &["-c:a", "flac"]),
-        from_korean(
-            "korean-stereo-48k.flac",
-            &["-ac", "2", "-ar", "48000", "-c:a", "flac"],
-        ),
+        ("korean.mp3", "mp3", 22_050, 1),
+        ("korean.ogg", "vorbis", 22_050, 1),
+        ("korean.flac", "flac", 22_050, 1),
+        ("korean-stereo-48k.m4a", "aac", 48_000, 2),
+        ("korean.aac", "aac", 22_050, 1),
     ];
-    for path in cases {
-        let audio = normalize_audio_file(&path, &AudioOptions::default()).unwrap();
-        assert_eq!(audio.decoder, AudioDecoder::Ffmpeg);
-        assert!(!audio.is_silent, "{path:?}");
+    for (name, codec, rate, channels) in cases {
+        let audio = normalize_audio_file(fixture(name), &no_ffmpeg()).unwrap();
+        assert_eq!(
+            audio.decoder,
+            AudioDecoder::InProcess {
+                codec,
+                sample_rate: rate,
+                channels
+            },
+            "{name}"
+        );
+        assert_eq!(audio.decoder.backend(), "in-process");
+        assert!(!audio.is_silent, "{name}");
+        // Encoder delay and padding may add up to a few frames.
         assert!(
             (audio.duration_s - src_duration).abs() < 0.1,
-            "{path:?}: {} vs {src_duration}",
+            "{name}: {} vs {src_duration}",
             audio.duration_s
         );
         let (spec, _) = read_back(&audio);
         assert_eq!((spec.channels, spec.sample_rate), (1, 16_000));
+        // Lossy codecs keep the level within a dB; ffmpeg's mono → stereo upmix of the M4A
+        // put the voice at −3 dB in each channel.
+        let upmix = if channels == 2 { -3.01 } else { 0.0 };
+        assert!(
+            (audio.rms_dbfs - reference.rms_dbfs - upmix).abs() < 1.0,
+            "{name}: {audio:?} vs {reference:?}"
+        );
+    }
+    // FLAC is lossless: the same samples as the WAV.
+    let flac = normalize_audio_file(fixture("korean.flac"), &no_ffmpeg()).unwrap();
+    assert_eq!(read_back(&flac).1, read_back(&reference).1);
+}
+
+#[test]
+fn other_codecs_without_ffmpeg_say_what_and_how() {
+    let err = normalize_audio_file(fixture("korean.opus"), &no_ffmpeg()).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, MediaError::Unsupported { .. }), "{err:?}");
+    for needle in [
+        "korean.opus",
+        "not decoded in-process",
+        "apt-get install ffmpeg",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
     }
 }
 
@@ -340,7 +329,7 @@ fn hostile_audio_is_a_clear_error() {
         ("wav header only", good[..30].to_vec()),
     ];
     for (name, bytes) in cases {
-        match normalize_audio(&bytes, &AudioOptions::default()) {
+        match normalize_audio(&bytes, &no_ffmpeg()) {
             Err(e @ MediaError::InvalidInput { .. }) => {
                 assert!(e.to_string().starts_with("audio bytes ("), "{name}: {e}");
             }
@@ -353,7 +342,7 @@ fn hostile_audio_is_a_clear_error() {
         normalize_audio(&good, &short),
         Err(MediaError::LimitExceeded { what, .. }) if what.contains("duration")
     ));
-    let mp3 = from_korean("korean.mp3", &["-c:a", "libmp3lame", "-b:a", "64k"]);
+    let mp3 = fixture("korean.mp3");
     assert!(matches!(
         normalize_audio_file(&mp3, &short),
         Err(MediaError::LimitExceeded { what, .. }) if what.contains("duration")
@@ -364,14 +353,29 @@ fn hostile_audio_is_a_clear_error() {
         normalize_audio(&good, &tiny),
         Err(MediaError::LimitExceeded { .. })
     ));
-    let mut missing = AudioOptions::default();
-    missing.programs.ffmpeg = PathBuf::from("/nonexistent/ffmpeg-for-test");
-    let err = normalize_audio_file(&mp3, &missing).unwrap_err();
-    assert!(
-        matches!(err, MediaError::MissingProgram { .. })
-            && err.to_string().contains("ffmpeg-for-test"),
-        "{err}"
-    );
+    // Truncated and corrupted compressed audio: a clear error or fewer samples, never a panic.
+    let whole = std::fs::read(&mp3).unwrap();
+    for cut in [3, 100, 417, whole.len() / 2] {
+        match normalize_audio(&whole[..cut], &no_ffmpeg()) {
+            Ok(audio) => assert!(audio.duration_s < 6.0),
+            Err(e) => assert!(e.is_input_error(), "cut {cut}: {e:?}"),
+        }
+    }
+    for name in [
+        "korean.ogg",
+        "korean.flac",
+        "korean-stereo-48k.m4a",
+        "korean.aac",
+    ] {
+        let mut bytes = std::fs::read(fixture(name)).unwrap();
+        for j in (64..bytes.len()).step_by(97) {
+            bytes[j] ^= 0xa5;
+        }
+        match normalize_audio(&bytes, &no_ffmpeg()) {
+            Ok(audio) => assert!(audio.duration_s < 6.0, "{name}"),
+            Err(e) => assert!(e.is_input_error(), "{name}: {e:?}"),
+        }
+    }
 }
 
 proptest! {

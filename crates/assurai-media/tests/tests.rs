@@ -12,11 +12,14 @@
     clippy::print_stderr
 )]
 
-// Audio normalisation: Korean speech from espeak-ng, WAV variants, other formats, hostile input.
+// Audio normalisation: Korean speech fixtures, WAV variants, MP3/AAC/FLAC/Vorbis in-process,
+// hostile input.
 mod audio;
+// In-process decoders against the ffmpeg backend (needs ffmpeg: scripts/setup-system.sh).
+mod backends;
 // Image preparation: every format, odd sizes, alpha, CMYK, EXIF orientation, hostile input.
 mod image;
 // Frame-quality figures against numpy reference values (`tests/data/quality_reference.py`).
 mod quality_reference;
-// Representative frames from videos made with `ffmpeg` inside the test.
+// Representative frames from committed H.264 clips, decoded in-process.
 mod video;

@@ -1,89 +1,46 @@
-//! Representative frames from videos made with `ffmpeg` inside the test.
+//! Representative frames from committed H.264 clips (High profile, B-frames), decoded in-process:
+//! no test here needs ffmpeg.
 #![allow(clippy::unwrap_used)]
 
+use assurai_media::{
+    BackendChoice, FrameOptions, MediaError, Programs, Sampling, VideoBackend, probe_video,
+    select_frames,
+};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use assurai_media::{FrameOptions, MediaError, Programs, Sampling, probe_video, select_frames};
-
-/// Makes `name` once with `ffmpeg <args> <out>` in the target's temp dir (atomic rename, so
-/// parallel test processes can share it).
-fn clip(name: &str, args: &[&str]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("assurai-media-video");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    if path.exists() {
-        return path;
-    }
-    let tmp = dir.join(format!("{}.{}.tmp.mp4", name, std::process::id()));
-    let status = Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .arg(&tmp)
-        .status()
-        .expect("ffmpeg is installed (Debian package ffmpeg)");
-    assert!(status.success(), "ffmpeg failed making {name}");
-    std::fs::rename(&tmp, &path).unwrap();
-    path
+/// A committed fixture (see `tests/data/make_media_fixtures.sh` for the command that made it).
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
-const H264: [&str; 6] = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18"];
-
 /// 6 s at 25 fps: black for the first 1.5 s, heavily blurred except during [3 s, 4 s).
-fn sharp_second_clip() -> PathBuf {
-    let mut args = vec![
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=320x240:rate=25:duration=6",
-        "-vf",
-        "boxblur=luma_radius=10:luma_power=3:enable='not(between(t,3,3.99))',\
-         drawbox=color=black:t=fill:enable='lt(t,1.5)'",
-    ];
-    args.extend(H264);
-    clip("sharp-second.mp4", &args)
+pub(crate) fn sharp_second_clip() -> PathBuf {
+    fixture("sharp-second.mp4")
 }
 
 /// 3 s of testsrc2 followed by 3 s of SMPTE bars.
-fn two_scenes_clip() -> PathBuf {
-    let mut args = vec![
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=320x240:rate=25:duration=3",
-        "-f",
-        "lavfi",
-        "-i",
-        "smptebars=size=320x240:rate=25:duration=3",
-        "-filter_complex",
-        "[0:v][1:v]concat=n=2:v=1[v]",
-        "-map",
-        "[v]",
-    ];
-    args.extend(H264);
-    clip("two-scenes.mp4", &args)
+pub(crate) fn two_scenes_clip() -> PathBuf {
+    fixture("two-scenes.mp4")
 }
 
-fn plain_clip() -> PathBuf {
-    let mut args = vec![
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=320x240:rate=25:duration=4",
-    ];
-    args.extend(H264);
-    clip("testsrc2.mp4", &args)
+/// 4 s of testsrc2, 320x240.
+pub(crate) fn plain_clip() -> PathBuf {
+    fixture("testsrc2.mp4")
 }
 
 fn black_clip() -> PathBuf {
-    let mut args = vec![
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=black:size=64x48:rate=25:duration=2",
-    ];
-    args.extend(H264);
-    clip("black.mp4", &args)
+    fixture("black.mp4")
+}
+
+/// Options that decode in-process only, with no ffmpeg to fall back on.
+fn in_process() -> FrameOptions {
+    let mut options = FrameOptions::default();
+    options.backend = BackendChoice::InProcess;
+    options.programs.ffmpeg = PathBuf::from("/nonexistent/ffmpeg-for-test");
+    options.programs.ffprobe = PathBuf::from("/nonexistent/ffprobe-for-test");
+    options
 }
 
 #[test]
@@ -94,9 +51,10 @@ fn best_frame_is_in_the_sharp_second_and_never_black() {
         Sampling::Interval { seconds: 0.2 },
         Sampling::Interval { seconds: 0.04 },
     ] {
-        let mut options = FrameOptions::default();
+        let mut options = in_process();
         options.sampling = sampling;
         let selection = select_frames(&path, &options).unwrap();
+        assert_eq!(selection.backend, VideoBackend::InProcess);
         let best = selection.best();
         assert!(
             (3.0..4.0).contains(&best.timestamp_s),
@@ -113,7 +71,7 @@ fn best_frame_is_in_the_sharp_second_and_never_black() {
 #[test]
 fn top_k_frames_are_never_black() {
     let path = sharp_second_clip();
-    let mut options = FrameOptions::default();
+    let mut options = in_process();
     options.sampling = Sampling::Interval { seconds: 0.25 };
     options.count = 12;
     let selection = select_frames(&path, &options).unwrap();
@@ -143,7 +101,7 @@ fn uniform_and_interval_counts() {
         (Sampling::Interval { seconds: 0.5 }, 8),
     ];
     for ((sampling, expected), skip) in cases.into_iter().flat_map(|c| [(c, true), (c, false)]) {
-        let mut options = FrameOptions::default();
+        let mut options = in_process();
         options.sampling = sampling;
         options.skip_non_reference = skip;
         let selection = select_frames(&path, &options).unwrap();
@@ -159,7 +117,7 @@ fn uniform_and_interval_counts() {
 #[test]
 fn scene_change_sampling_finds_the_cut() {
     let path = two_scenes_clip();
-    let mut options = FrameOptions::default();
+    let mut options = in_process();
     options.sampling = Sampling::SceneChange { threshold: 0.3 };
     options.count = 2;
     let selection = select_frames(&path, &options).unwrap();
@@ -180,7 +138,7 @@ fn scene_change_sampling_finds_the_cut() {
 #[test]
 fn diverse_frames_come_from_both_scenes() {
     let path = two_scenes_clip();
-    let mut options = FrameOptions::default();
+    let mut options = in_process();
     options.sampling = Sampling::Uniform { frames: 12 };
     options.count = 2;
     options.min_difference = 0.15;
@@ -195,7 +153,7 @@ fn diverse_frames_come_from_both_scenes() {
 
 #[test]
 fn all_black_video_has_no_usable_frame() {
-    let err = select_frames(black_clip(), &FrameOptions::default()).unwrap_err();
+    let err = select_frames(black_clip(), &in_process()).unwrap_err();
     match err {
         MediaError::NoUsableFrame {
             considered, black, ..
@@ -210,19 +168,19 @@ fn all_black_video_has_no_usable_frame() {
 #[test]
 fn limits_are_enforced() {
     let path = plain_clip();
-    let mut options = FrameOptions::default();
+    let mut options = in_process();
     options.limits.max_duration_s = 2.0;
     assert!(matches!(
         select_frames(&path, &options),
         Err(MediaError::LimitExceeded { what, .. }) if what.contains("duration")
     ));
-    let mut options = FrameOptions::default();
+    let mut options = in_process();
     options.limits.max_width = 200;
     assert!(matches!(
         select_frames(&path, &options),
         Err(MediaError::LimitExceeded { what, .. }) if what.contains("width")
     ));
-    let mut options = FrameOptions::default();
+    let mut options = in_process();
     options.sampling = Sampling::Interval { seconds: 0.04 };
     options.limits.max_frames = 10;
     let selection = select_frames(&path, &options).unwrap();
@@ -232,7 +190,9 @@ fn limits_are_enforced() {
 
 #[test]
 fn probe_reports_size_and_duration() {
-    let info = probe_video(plain_clip(), &Programs::default()).unwrap();
+    let mut programs = Programs::default();
+    programs.ffprobe = PathBuf::from("/nonexistent/ffprobe-for-test");
+    let info = probe_video(plain_clip(), &programs).unwrap();
     assert_eq!((info.width, info.height), (320, 240));
     assert!((info.duration_s - 4.0).abs() < 0.1, "{}", info.duration_s);
     assert_eq!(info.codec, "h264");
@@ -249,24 +209,9 @@ fn hostile_files_are_clear_errors() {
     let truncated = dir.path().join("truncated.mp4");
     let whole = std::fs::read(plain_clip()).unwrap();
     std::fs::write(&truncated, &whole[..whole.len() / 3]).unwrap();
-    let png = dir.path().join("still.png");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=32x32",
-            "-frames:v",
-            "1",
-        ])
-        .arg(&png)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let png = fixture("still.png");
     for path in [&text, &empty, &png, &dir.path().join("missing.mp4")] {
-        let err = select_frames(path, &FrameOptions::default()).unwrap_err();
+        let err = select_frames(path, &in_process()).unwrap_err();
         let message = err.to_string();
         assert!(
             message.contains(path.file_name().unwrap().to_str().unwrap()),
@@ -278,7 +223,7 @@ fn hostile_files_are_clear_errors() {
         );
     }
     // A truncated MP4 either still yields frames or fails cleanly; it never panics.
-    match select_frames(&truncated, &FrameOptions::default()) {
+    match select_frames(&truncated, &in_process()) {
         Ok(selection) => assert!(!selection.frames.is_empty()),
         Err(err) => assert!(err.to_string().contains("truncated.mp4"), "{err}"),
     }
@@ -287,6 +232,7 @@ fn hostile_files_are_clear_errors() {
 #[test]
 fn missing_ffmpeg_is_named() {
     let mut options = FrameOptions::default();
+    options.backend = BackendChoice::Ffmpeg;
     options.programs.ffprobe = PathBuf::from("/nonexistent/ffprobe-for-test");
     let err = select_frames(plain_clip(), &options).unwrap_err();
     assert!(matches!(err, MediaError::MissingProgram { .. }), "{err:?}");
@@ -295,13 +241,73 @@ fn missing_ffmpeg_is_named() {
         "{err}"
     );
     assert!(err.to_string().contains("apt-get install ffmpeg"), "{err}");
+}
+
+/// VP9 in WebM is not decoded in-process: without ffmpeg the error names the codec or
+/// container and says how to get ffmpeg; H.264 in MP4 needs no ffmpeg at all.
+#[test]
+fn other_codecs_without_ffmpeg_say_what_and_how() {
     let mut options = FrameOptions::default();
     options.programs.ffmpeg = PathBuf::from("/nonexistent/ffmpeg-for-test");
-    let err = select_frames(plain_clip(), &options).unwrap_err();
-    assert!(
-        err.to_string().contains("/nonexistent/ffmpeg-for-test"),
-        "{err}"
-    );
+    options.programs.ffprobe = PathBuf::from("/nonexistent/ffprobe-for-test");
+    let webm = fixture("testsrc2-vp9.webm");
+    let err = select_frames(&webm, &options).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, MediaError::Unsupported { .. }), "{err:?}");
+    for needle in [
+        "testsrc2-vp9.webm",
+        "WebM",
+        "not decoded in-process",
+        "apt-get install ffmpeg",
+    ] {
+        assert!(message.contains(needle), "{needle}: {message}");
+    }
+    // Auto picks the in-process decoder for H.264 in MP4 with B-frames.
+    let selection = select_frames(plain_clip(), &options).unwrap();
+    assert_eq!(selection.backend, VideoBackend::InProcess);
+    assert_eq!(selection.backend.as_str(), "in-process");
+    options.backend = BackendChoice::InProcess;
+    assert!(matches!(
+        select_frames(&webm, &options),
+        Err(MediaError::Unsupported { .. })
+    ));
+}
+
+/// A display matrix rotating by 90 degrees turns 320x240 frames into 240x320.
+#[test]
+fn rotated_video_is_shown_upright() {
+    let selection = select_frames(fixture("testsrc2-rotated.mp4"), &in_process()).unwrap();
+    assert_eq!((selection.video.width, selection.video.height), (240, 320));
+    let best = selection.best();
+    assert_eq!((best.image.width(), best.image.height()), (240, 320));
+}
+
+/// Hostile MP4 structures: cut-off tables, garbage after a valid header, a huge declared
+/// sample count; each is a `MediaError` naming the file, never a panic.
+#[test]
+fn corrupted_mp4_is_a_clear_error() {
+    let whole = std::fs::read(plain_clip()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cases: Vec<(String, Vec<u8>)> = Vec::new();
+    for cut in [12, 40, 100, 1000, whole.len() / 2, whole.len() - 10] {
+        cases.push((format!("cut-{cut}.mp4"), whole[..cut].to_vec()));
+    }
+    // Flip bytes throughout the file (moov at the end for ffmpeg's default muxing).
+    for (i, stride) in [7usize, 13, 101, 997].into_iter().enumerate() {
+        let mut bytes = whole.clone();
+        for j in (0..bytes.len()).step_by(stride) {
+            bytes[j] ^= 0x5a;
+        }
+        cases.push((format!("flipped-{i}.mp4"), bytes));
+    }
+    for (name, bytes) in cases {
+        let path = dir.path().join(&name);
+        std::fs::write(&path, &bytes).unwrap();
+        match select_frames(&path, &in_process()) {
+            Ok(selection) => assert!(!selection.frames.is_empty()),
+            Err(err) => assert!(err.to_string().contains(&name), "{name}: {err}"),
+        }
+    }
 }
 
 #[test]
@@ -314,7 +320,7 @@ fn invalid_options_are_rejected() {
         Sampling::SceneChange { threshold: 1.5 },
     ];
     for sampling in bad {
-        let mut options = FrameOptions::default();
+        let mut options = in_process();
         options.sampling = sampling;
         assert!(
             matches!(
@@ -325,14 +331,14 @@ fn invalid_options_are_rejected() {
         );
     }
     for count in [0, 257, usize::MAX] {
-        let mut options = FrameOptions::default();
+        let mut options = in_process();
         options.count = count;
         assert!(matches!(
             select_frames(&path, &options),
             Err(MediaError::InvalidOption { .. })
         ));
     }
-    let mut options = FrameOptions::default();
+    let mut options = in_process();
     options.count = 0;
     assert!(matches!(
         select_frames(&path, &options),
