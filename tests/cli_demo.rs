@@ -66,6 +66,13 @@ fn demo_scores_every_modality_and_writes_the_report() {
                 assert!(judges[0].starts_with("refusal"), "{judges:?}");
                 assert_eq!(judges[1], "human");
             }
+            // The demo's clips (H.264 High, B-frames) and speech decode in-process.
+            if r["modality"] == "video" && r["status"] == "scored" {
+                assert_eq!(r["frame"]["backend"], "in-process", "{r}");
+            }
+            if r["modality"] == "audio" && r["status"] == "scored" {
+                assert_eq!(r["audio"]["backend"], "in-process", "{r}");
+            }
             if let Some(p) = r["judged_image"].as_str() {
                 assert!(dir.join(p).is_file(), "{p}");
                 judged_media += 1;

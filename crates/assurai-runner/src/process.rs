@@ -480,6 +480,7 @@ async fn prepare(
                     "score": best.quality.score,
                     "frames_considered": selection.frames_considered,
                     "all_frames_defective": fallback,
+                    "backend": selection.backend.as_str(),
                 }),
             );
             // The k best distinct frames (`--judge-frames`, best first), in one request.
@@ -516,7 +517,11 @@ async fn prepare(
             let audio = blocking(move || assurai_media::normalize_audio(&bytes, &options)).await?;
             record.extra.insert(
                 "audio".into(),
-                serde_json::json!({"duration_s": audio.duration_s, "is_silent": audio.is_silent}),
+                serde_json::json!({
+                    "duration_s": audio.duration_s,
+                    "is_silent": audio.is_silent,
+                    "backend": audio.decoder.backend(),
+                }),
             );
             if audio.is_silent {
                 return Ok(Prepared::unscorable(
