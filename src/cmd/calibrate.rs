@@ -17,7 +17,7 @@ pub(crate) struct Args {
     /// A dataset whose recorded responses carry human scores.
     #[arg(long, value_name = "PATH")]
     dataset: PathBuf,
-    /// The judge to calibrate: `refusal` or `llm:MODEL@BASE_URL`.
+    /// The judge to calibrate: `refusal`, `llm:MODEL@BASE_URL` or `guard:FAMILY:MODEL@BASE_URL`.
     #[arg(long, value_name = "SPEC")]
     judge: String,
     /// Only the responses of this model (repeatable); default: every recorded model.
