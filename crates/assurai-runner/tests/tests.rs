@@ -13,3 +13,4 @@
 )]
 
 mod runner_audio;
+mod runner_frames;
