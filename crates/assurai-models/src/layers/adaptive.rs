@@ -10,13 +10,15 @@ use tokio::time::Instant;
 
 use crate::{Generation, GenerationRequest, ModelError, TargetModel};
 
-/// A concurrency limit that adapts to the server: it grows while calls succeed and halves when
+/// A concurrency limit that adapts to the server: it grows while calls succeed and shrinks when
 /// the server says it is overloaded — HTTP 429 or 503 (or 502, 504, 529), a timeout, or a 500
 /// whose message speaks of overload — and pauses every new call for a server's `Retry-After`.
 ///
 /// The growth is TCP's: one more call in flight per success until the first overload ("slow
 /// start"), then one more per `limit` successes (additive increase); an overload multiplies the
-/// limit by ½ (multiplicative decrease), at most once per round of calls — failures of calls that
+/// limit by [`DECREASE`] (multiplicative decrease; ¾ rather than TCP's ½, so the limit saws between
+/// ¾ of the server's capacity and the capacity instead of dropping to half), at most once per
+/// round of calls — failures of calls that
 /// started before the last decrease do not decrease it again. The limit stays within
 /// `1..=max`. Clones share the limit, so the target and the judges on one base URL can draw on
 /// one server's capacity.
@@ -60,9 +62,12 @@ pub struct AdaptiveStats {
     pub in_flight: usize,
     /// Overload answers seen.
     pub overloads: u64,
-    /// Times the limit was halved.
+    /// Times the limit was decreased.
     pub decreases: u64,
 }
+
+/// The factor an overload multiplies the limit by.
+pub const DECREASE: f64 = 0.75;
 
 /// The starting limit: small, so a server that takes few calls is not flooded at the start.
 const INITIAL: f64 = 4.0;
@@ -163,7 +168,7 @@ impl AdaptiveLimiter {
                         s.paused_until = Some(s.paused_until.map_or(until, |t| t.max(until)));
                     }
                     if s.last_decrease.is_none_or(|t| permit.started >= t) {
-                        s.limit = (s.limit / 2.0).max(1.0);
+                        s.limit = (s.limit * DECREASE).max(1.0);
                         s.slow_start = false;
                         s.last_decrease = Some(now);
                         s.decreases += 1;
@@ -280,18 +285,18 @@ mod tests {
         for p in permits {
             l.complete(p, &Err(err429()));
         }
-        assert_eq!(l.limit(), 8);
+        assert_eq!(l.limit(), 12, "16 × 0.75");
         assert_eq!(l.stats().decreases, 1);
         assert_eq!(l.stats().overloads, 8);
         // After the first overload, growth is one per `limit` successes.
-        for _ in 0..8 {
+        for _ in 0..12 {
             let p = l.acquire().await;
             l.complete(p, &Ok(Generation::new(crate::Output::text("x"))));
         }
-        assert_eq!(l.limit(), 8, "8 successes at limit 8 add just under one");
+        assert_eq!(l.limit(), 12, "12 successes at limit 12 add just under one");
         let p = l.acquire().await;
         l.complete(p, &Ok(Generation::new(crate::Output::text("x"))));
-        assert_eq!(l.limit(), 9);
+        assert_eq!(l.limit(), 13);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use adaptive::{AdaptiveConcurrency, AdaptiveLimiter};
+pub use adaptive::{AdaptiveConcurrency, AdaptiveLimiter, AdaptiveStats, DECREASE};
 pub use blocked::RetryOnBlocked;
 pub use breaker::{Breaker, CONNECT_FAILED, CircuitBreaker, FailureClass};
 pub use cache::Cache;
