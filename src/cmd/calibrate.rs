@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use assurai::dataset::Dataset;
 use assurai::judge::{Calibration, Language};
 use assurai::runner::{HumanJudge, RecordedResponses, calibrate_runs, safe_file_name};
 
@@ -14,9 +13,10 @@ use super::run::{check_dataset, concurrency, replay_models, usage};
 /// Arguments of `assurai calibrate`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// A dataset whose recorded responses carry human scores.
-    #[arg(long, value_name = "PATH")]
-    dataset: PathBuf,
+    /// A dataset whose recorded responses carry human scores (e.g. the AssurAI release with
+    /// --format assurai-release).
+    #[command(flatten)]
+    input: super::input::DatasetInput,
     /// The judge to calibrate: `refusal`, `llm:MODEL@BASE_URL` or `guard:FAMILY:MODEL@BASE_URL`.
     #[arg(long, value_name = "SPEC")]
     judge: String,
@@ -45,10 +45,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.judge.trim().eq_ignore_ascii_case(HumanJudge::ID) {
         return usage("--judge human would compare the human scores with themselves");
     }
-    if !check_dataset(&args.dataset)? {
+    let ds = match args.input.open() {
+        Ok(d) => d,
+        Err(e) => return usage(e),
+    };
+    if !check_dataset(&ds, args.input.skip_invalid)? {
         return Ok(ExitCode::FAILURE);
     }
-    let dataset = Arc::new(Dataset::open(&args.dataset)?);
+    let dataset = Arc::new(ds.clone());
     let recorded = RecordedResponses::models(&dataset)?;
     let models: Vec<String> = if args.models.is_empty() {
         recorded
@@ -66,7 +70,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if models.is_empty() {
         anyhow::bail!(
             "{} records no model responses to calibrate on",
-            args.dataset.display()
+            args.input.path().display()
         );
     }
     let language = if args.judge_lang == "en" {
@@ -75,7 +79,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Language::Korean
     };
     let runs = replay_models(
-        &args.dataset,
+        &ds,
         &models,
         &args.out.join(safe_file_name(&args.judge, 60)),
         std::slice::from_ref(&args.judge),

@@ -34,10 +34,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.dataset.display()
         );
     }
-    if !check_dataset(&args.dataset)? {
+    let ds = Dataset::open(&args.dataset)?;
+    if !check_dataset(&ds, false)? {
         return Ok(ExitCode::FAILURE);
     }
-    let dataset = Arc::new(Dataset::open(&args.dataset)?);
+    let dataset = Arc::new(ds.clone());
     let models = RecordedResponses::models(&dataset)?;
     if models.is_empty() {
         anyhow::bail!(
@@ -51,7 +52,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         args.dataset.display()
     );
     let runs = replay_models(
-        &args.dataset,
+        &ds,
         &models,
         &args.out,
         &["refusal".into(), "human".into()],

@@ -17,9 +17,8 @@ use assurai::runner::{CancelToken, EvalConfig, EvalOutcome, Progress, evaluate, 
 /// Arguments of `assurai run`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The dataset (JSON Lines, JSON array or CSV).
-    #[arg(long, value_name = "PATH")]
-    dataset: PathBuf,
+    #[command(flatten)]
+    input: super::input::DatasetInput,
     /// The run directory: results.jsonl, manifest.json, media and the report.
     #[arg(long, value_name = "RUN_DIR")]
     out: PathBuf,
@@ -223,7 +222,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(args.max_error_rate.is_finite() && (0.0..=1.0).contains(&args.max_error_rate)) {
         return usage("--max-error-rate must be a share between 0 and 1");
     }
-    let mut config = EvalConfig::new(&args.dataset, &args.out, &args.target, args.judges.clone());
+    let ds = match args.input.open() {
+        Ok(d) => d,
+        Err(e) => return usage(e),
+    };
+    let mut config = EvalConfig::new(
+        args.input.path(),
+        &args.out,
+        &args.target,
+        args.judges.clone(),
+    );
+    config.source = Some(ds.clone());
     config.api_key_env = args.api_key_env.clone();
     config.judge_api_key_env = args.judge_api_key_env.clone();
     config.language = match args.judge_lang {
@@ -257,7 +266,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or(std::num::NonZeroUsize::MIN);
     config.judge_audio = args.judge_audio;
 
-    if !check_dataset(&args.dataset)? {
+    if !check_dataset(&ds, args.input.skip_invalid)? {
         return Ok(ExitCode::FAILURE);
     }
     let outcome = execute(&config)?;
@@ -328,14 +337,31 @@ fn error_exit(report: &Report, outcome: &EvalOutcome, max_rate: f64, retried: bo
     ExitCode::FAILURE
 }
 
-/// Validates the dataset before any model call; prints the problems.
-pub(crate) fn check_dataset(path: &Path) -> anyhow::Result<bool> {
-    let ds =
-        Dataset::open(path).with_context(|| format!("cannot open dataset {}", path.display()))?;
+/// Validates the dataset before any model call; prints the problems. With
+/// `skip_invalid`, records with errors are counted, listed and left out (a
+/// problem of the whole file still stops the run).
+pub(crate) fn check_dataset(ds: &Dataset, skip_invalid: bool) -> anyhow::Result<bool> {
+    let path = ds.path();
     let report = ds
         .validate()
         .with_context(|| format!("cannot read {}", path.display()))?;
     if report.valid {
+        return Ok(true);
+    }
+    let whole_file = report
+        .errors
+        .iter()
+        .any(|p| p.line.is_none() && !p.message.starts_with("… and "));
+    let usable = report.distribution.total();
+    if skip_invalid && !whole_file && usable > 0 {
+        let skipped = report.instances.saturating_sub(usable);
+        eprintln!(
+            "warning: skipping {skipped} invalid records of {} (--skip-invalid); running {usable}. The first problems:",
+            path.display()
+        );
+        for p in report.errors.iter().take(10) {
+            eprintln!("  skipped: {p}");
+        }
         return Ok(true);
     }
     eprintln!(
@@ -358,7 +384,7 @@ pub(crate) fn check_dataset(path: &Path) -> anyhow::Result<bool> {
 /// previous run in such a folder (one holding a run manifest) is removed first; otherwise the
 /// run resumes. `configure` adjusts each model's configuration before it runs.
 pub(crate) fn replay_models(
-    dataset: &Path,
+    dataset: &Dataset,
     models: &[String],
     base: &Path,
     judges: &[String],
@@ -373,11 +399,12 @@ pub(crate) fn replay_models(
                 .with_context(|| format!("cannot clear {}", dir.display()))?;
         }
         let mut config = EvalConfig::new(
-            dataset,
+            dataset.path(),
             &dir,
-            format!("replay:{}#{model}", dataset.display()),
+            format!("replay:{}#{model}", dataset.path().display()),
             judges.to_vec(),
         );
+        config.source = Some(dataset.clone());
         configure(&mut config);
         let outcome = execute(&config).with_context(|| format!("replaying {model}"))?;
         runs.push((dir, outcome));

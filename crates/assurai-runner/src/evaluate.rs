@@ -74,6 +74,10 @@ pub struct EvalConfig {
     pub judge_frames: NonZeroUsize,
     /// Send speech outputs' audio to the judges besides the transcript.
     pub judge_audio: bool,
+    /// The dataset opened with its reading options (a preset, the AssurAI
+    /// release format, a field mapping); `None` opens `dataset` as a plain
+    /// file. Its format and preset are part of the manifest configuration.
+    pub source: Option<Dataset>,
 }
 
 impl EvalConfig {
@@ -106,6 +110,7 @@ impl EvalConfig {
             judge_registry: JudgeRegistry::with_builtins(),
             judge_frames: NonZeroUsize::MIN,
             judge_audio: false,
+            source: None,
         }
     }
 
@@ -133,6 +138,15 @@ impl EvalConfig {
             }
             if self.judge_audio {
                 map.insert("judge_audio".into(), true.into());
+            }
+            // How the file is read changes the instances; a plain file adds nothing.
+            if let Some(ds) = &self.source
+                && (ds.preset().is_some() || ds.format() == assurai_dataset::Format::AssuraiRelease)
+            {
+                map.insert(
+                    "dataset_reading".into(),
+                    serde_json::json!({"format": ds.format().id(), "preset": ds.preset()}),
+                );
             }
         }
         config
@@ -162,7 +176,10 @@ pub async fn evaluate(
     cancel: &CancelToken,
     on_progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<EvalOutcome> {
-    let dataset = Arc::new(Dataset::open(&config.dataset).map_err(RunError::Dataset)?);
+    let dataset = Arc::new(match &config.source {
+        Some(ds) => ds.clone(),
+        None => Dataset::open(&config.dataset).map_err(RunError::Dataset)?,
+    });
     let target_spec: ModelSpec = config
         .target
         .parse()

@@ -126,6 +126,10 @@ pub(super) async fn process(ctx: &Context, instance: &Instance, epoch: u32) -> R
         instance.modality,
     );
     record.prompt = Some(instance.prompt_text());
+    if let Some(e) = instance.expected {
+        // Should-comply instances feed the report's over-refusal rate.
+        record.extra.insert("expected".into(), e.id().into());
+    }
     if let Some(rec) = &ctx.human_scores {
         record.human_scores = rec.human_scores(&instance.id).to_vec();
     }
