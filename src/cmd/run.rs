@@ -7,12 +7,14 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use assurai::dataset::{Dataset, Shard};
+use assurai::dataset::{Dataset, Report as ValidationReport, Shard};
 use assurai::eval::MANIFEST_FILE;
 use assurai::eval::{Report, ReportOptions};
 use assurai::judge::Language;
 use assurai::models::layers::CircuitBreaker;
-use assurai::runner::{CancelToken, EvalConfig, EvalOutcome, Progress, evaluate, safe_file_name};
+use assurai::runner::{
+    CancelToken, EvalConfig, EvalOutcome, Progress, RunError, evaluate, safe_file_name,
+};
 
 /// Arguments of `assurai run`.
 #[derive(Debug, clap::Args)]
@@ -266,10 +268,22 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or(std::num::NonZeroUsize::MIN);
     config.judge_audio = args.judge_audio;
 
-    if !check_dataset(&ds, args.input.skip_invalid)? {
+    // Without --skip-invalid the dataset is validated by the same pass that
+    // hashes and counts it; skipping invalid records needs the report first.
+    if args.input.skip_invalid && !check_dataset(&ds, true)? {
         return Ok(ExitCode::FAILURE);
     }
-    let outcome = execute(&config)?;
+    // The dataset is validated by the same pass that hashes and counts it.
+    let outcome = match execute(&config) {
+        Ok(o) => o,
+        Err(e) => {
+            if let Some(RunError::InvalidDataset { path, report }) = e.downcast_ref::<RunError>() {
+                print_problems(path, report);
+                return Ok(ExitCode::FAILURE);
+            }
+            return Err(e);
+        }
+    };
     let report = write_report(&[args.out.as_path()], &args.out)?;
     print_summary(&outcome, &report, args.json)?;
     if let Some(reason) = config
@@ -364,6 +378,12 @@ pub(crate) fn check_dataset(ds: &Dataset, skip_invalid: bool) -> anyhow::Result<
         }
         return Ok(true);
     }
+    print_problems(path, &report);
+    Ok(false)
+}
+
+/// Prints why a dataset is invalid: the first problems and where to see all.
+fn print_problems(path: &Path, report: &ValidationReport) {
     eprintln!(
         "error: {} is not a valid dataset ({} errors); nothing was run. The first ones:",
         path.display(),
@@ -376,7 +396,6 @@ pub(crate) fn check_dataset(ds: &Dataset, skip_invalid: bool) -> anyhow::Result<
         "run `assurai validate {}` for the full list",
         path.display()
     );
-    Ok(false)
 }
 
 /// Replays the dataset's recorded responses of each model, judged by `judges`, into one run

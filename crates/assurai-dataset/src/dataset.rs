@@ -120,6 +120,11 @@ impl Dataset {
         self
     }
 
+    /// Whether records with errors are left out (see [`Dataset::with_skip_invalid`]).
+    pub fn skips_invalid(&self) -> bool {
+        self.skip_invalid
+    }
+
     /// Reads the file in this format instead of the one its extension implies.
     pub fn with_format(mut self, format: Format) -> Self {
         self.format = format;
@@ -156,6 +161,11 @@ impl Dataset {
     /// A streaming reader over the file's records.
     pub fn records(&self) -> Result<Reader<BufReader<File>>, DatasetError> {
         let f = File::open(&self.path).map_err(|e| DatasetError::io(&self.path, e))?;
+        Ok(self.reader_of(f))
+    }
+
+    /// A reader of this dataset's records from `input` (the file's bytes).
+    pub(crate) fn reader_of<R: Read>(&self, f: R) -> Reader<BufReader<R>> {
         let transform = match self.format {
             Format::AssuraiRelease => Some(Transform::Release(Box::new(Release::new(
                 self.codes.clone(),
@@ -166,13 +176,13 @@ impl Dataset {
                 checked: false,
             }),
         };
-        Ok(Reader::with_transform(
+        Reader::with_transform(
             BufReader::with_capacity(256 << 10, f),
             self.format,
             transform,
             self.limits,
         )
-        .skipping_invalid(self.skip_invalid))
+        .skipping_invalid(self.skip_invalid)
     }
 
     /// The instances of one shard, in file order.
@@ -262,23 +272,12 @@ impl Dataset {
                 media.insert(m.path.clone());
             }
         }
-        let root = MediaRoot::new(&self.dir);
-        for p in media {
-            h.update(b"\0media\0");
-            h.update(p.as_bytes());
-            h.update(b"\0");
-            match root.resolve(&p) {
-                Ok(real) => hash_file(&real, &mut h).map_err(|e| DatasetError::io(&real, e))?,
-                Err(_) => h.update(b"<missing>"),
-            }
-        }
-        let digest = h.finalize();
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        Ok(format!("sha256:{hex}"))
+        crate::scan::hash_media(self, &media, &mut h)?;
+        Ok(crate::scan::hex_digest(h))
     }
 }
 
-fn hash_file(path: &Path, h: &mut Sha256) -> std::io::Result<()> {
+pub(crate) fn hash_file(path: &Path, h: &mut Sha256) -> std::io::Result<()> {
     let mut f = File::open(path)?;
     let len = f.metadata()?.len();
     h.update(len.to_le_bytes());

@@ -38,6 +38,7 @@ mod preset;
 mod read;
 mod release;
 mod sample;
+mod scan;
 mod schema;
 mod validate;
 
@@ -54,6 +55,7 @@ pub use preset::{FactorRow, Preset};
 pub use read::{Format, Limits, Reader, Record};
 pub use release::{PromptTypeCodes, RELEASE_ANNOTATOR, RELEASE_INDEX, release_candidate_model};
 pub use sample::{Allocation, Sampler, Shard, Stratum, allocate, stable_hash};
+pub use scan::Scan;
 pub use schema::{SCHEMA_VERSION, json_schema};
 pub use validate::{Report, Validator};
 

@@ -138,7 +138,7 @@ impl Validator {
         self.finish()
     }
 
-    fn push(&mut self, c: Checked) {
+    pub(crate) fn push(&mut self, c: Checked) {
         let Checked {
             line,
             instance,

@@ -7,11 +7,12 @@
 
 use std::path::PathBuf;
 
-use assurai_dataset::DatasetError;
+use assurai_dataset::{DatasetError, Report};
 use assurai_eval::EvalError;
 
 /// Everything that stops a run, grouped by what the caller can do:
-/// - fix the dataset: [`RunError::Dataset`], [`RunError::InputTooLarge`];
+/// - fix the dataset: [`RunError::Dataset`], [`RunError::InvalidDataset`],
+///   [`RunError::InputTooLarge`];
 /// - fix the command line or configuration: [`RunError::Setup`];
 /// - check the run directory or the file system: [`RunError::Store`],
 ///   [`RunError::Io`];
@@ -22,6 +23,18 @@ pub enum RunError {
     /// The dataset cannot be read, or an instance cannot be sent.
     #[error("dataset: {0}")]
     Dataset(#[from] DatasetError),
+    /// The dataset has errors (found before any model call); nothing ran.
+    #[error(
+        "{} is not a valid dataset ({} errors); nothing was run",
+        path.display(),
+        report.errors.len()
+    )]
+    InvalidDataset {
+        /// The dataset file.
+        path: PathBuf,
+        /// Every problem found, with its line and field.
+        report: Box<Report>,
+    },
     /// An input media file of the dataset is larger than the runner reads.
     #[error("dataset: input media {path} is {len} bytes, more than the {limit}-byte limit")]
     InputTooLarge {

@@ -5,14 +5,14 @@ use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use assurai_dataset::{Allocation, Dataset, Instance, Shard};
+use assurai_dataset::{Allocation, Dataset, Instance, Sampler, Shard, Validator};
 use assurai_judge::Language;
 use assurai_models::{GenerationSettings, ModelSpec, Registry, Transcriber};
 
-use crate::setup::{Reliability, build_judges, build_target};
+use crate::setup::{Reliability, build_judges, build_target, replay_target, replays_dataset};
 use crate::{
-    CancelToken, JudgeRegistry, JudgeSetup, Progress, RecordedResponses, RecordedTranscriber,
-    RunOptions, RunSummary, Runner,
+    CancelToken, JudgeRegistry, JudgeSetup, JudgeSpec, Progress, RecordedResponses,
+    RecordedTranscriber, RunOptions, RunSummary, Runner,
 };
 use crate::{Result, RunError};
 use assurai_eval::{Manifest, ResultStore, StoreOptions};
@@ -167,10 +167,17 @@ pub struct EvalOutcome {
     pub repaired_torn_line: bool,
 }
 
-/// Runs a whole evaluation: validates nothing (validate the dataset first
-/// with `assurai_dataset`), builds the target and judges from their specs,
-/// opens or resumes the run directory and runs every instance not yet
-/// recorded. Progress goes to `on_progress` after every record.
+/// Runs a whole evaluation: reads the dataset once before the first model
+/// call (validation, content hash, count and — for a replay of the dataset
+/// — the index of the recorded responses; a stratified sample reads it a
+/// second time), builds the target and judges from their specs, opens or
+/// resumes the run directory and runs every instance not yet recorded,
+/// streaming the dataset again (a sample is already in memory). Progress
+/// goes to `on_progress` after every record.
+///
+/// # Errors
+/// [`RunError::InvalidDataset`] (nothing runs) when validation finds an
+/// error; [`RunError::Setup`] for a bad spec; store and dataset errors.
 pub async fn evaluate(
     config: &EvalConfig,
     cancel: &CancelToken,
@@ -180,17 +187,25 @@ pub async fn evaluate(
         Some(ds) => ds.clone(),
         None => Dataset::open(&config.dataset).map_err(RunError::Dataset)?,
     });
+    // Specs fail fast, before the dataset is read.
     let target_spec: ModelSpec = config
         .target
         .parse()
         .map_err(|e| RunError::setup_from(format!("target {}", config.target), e))?;
-    let target = build_target(
-        &target_spec,
-        &dataset,
-        &config.registry,
-        config.api_key_env.as_deref(),
-        &config.reliability,
-    )?;
+    for spec in &config.judges {
+        config.judge_registry.check(&spec.parse::<JudgeSpec>()?)?;
+    }
+    let selection = select(&dataset, &target_spec, config)?;
+    let target = match &selection.recorded {
+        Some(recorded) => replay_target(Arc::clone(recorded)),
+        None => build_target(
+            &target_spec,
+            &dataset,
+            &config.registry,
+            config.api_key_env.as_deref(),
+            &config.reliability,
+        )?,
+    };
     let judges = build_judges(
         &config.judges,
         &config.judge_registry,
@@ -202,13 +217,14 @@ pub async fn evaluate(
             recorded: target.recorded.as_ref(),
         },
     )?;
-    let hash = dataset.content_hash().map_err(RunError::Dataset)?;
     let manifest = Manifest::new(config.manifest_config())
-        .with_dataset(config.dataset.display().to_string(), hash)
+        .with_dataset(
+            config.dataset.display().to_string(),
+            selection.content_hash.clone(),
+        )
         .with_tool_version(env!("CARGO_PKG_VERSION"));
     let (store, resume) = ResultStore::open(&config.out, &manifest, StoreOptions::default())?;
     let store = Arc::new(store);
-
     let options = RunOptions::default()
         .concurrency(config.concurrency)
         .epochs(config.epochs)
@@ -242,11 +258,10 @@ pub async fn evaluate(
         runner = runner.human_scores(Arc::clone(r));
     }
 
-    let instances = selected_instances(&dataset, config, target.recorded.clone())?;
-    let total = instances.1;
+    let total = selection.count;
     let summary = runner
         .run(
-            instances.0,
+            selection.instances(&dataset, config)?,
             &resume,
             Some(total * u64::from(config.epochs.get())),
             cancel,
@@ -265,33 +280,30 @@ pub async fn evaluate(
 type InstanceIter =
     Box<dyn Iterator<Item = std::result::Result<Instance, assurai_dataset::DatasetError>> + Send>;
 
-/// The instances a configuration selects (shard, then limit or sample) and
-/// how many there are. Streams unless a sample is drawn.
-///
-/// A target that replays the dataset's recorded responses runs only the
-/// instances that have a response of its model.
-fn selected_instances(
-    dataset: &Arc<Dataset>,
-    config: &EvalConfig,
+/// What one scan of the dataset selected for the run.
+struct Selection {
+    content_hash: String,
+    /// Instances to run (per epoch).
+    count: u64,
+    /// The seeded stratified sample, when one is drawn.
+    sample: Option<Vec<Instance>>,
+    /// The recorded responses of the replayed model, when the target replays
+    /// the dataset (only of the instances the run will use).
     recorded: Option<Arc<RecordedResponses>>,
-) -> Result<(InstanceIter, u64)> {
-    let ds_err = RunError::Dataset;
-    if let (Some(n), Some(seed)) = (config.limit, config.sample_seed) {
-        let sample = dataset
-            .sample(seed, n, Allocation::Proportional, config.shard)
-            .map_err(ds_err)?;
-        let sample: Vec<Instance> = sample
-            .into_iter()
-            .filter(|i| recorded.as_ref().is_none_or(|rec| rec.has(&i.id)))
-            .collect();
-        let len = sample.len() as u64;
-        return Ok((Box::new(sample.into_iter().map(Ok)), len));
-    }
-    let shard = config.shard;
-    let stream = || -> Result<InstanceIter> {
-        let recorded = recorded.clone();
-        let records = dataset.records().map_err(ds_err)?;
-        let it = records
+}
+
+impl Selection {
+    /// The instances to run: the sample, or the dataset streamed again
+    /// through the shard, the replayed model's responses and the limit.
+    fn instances(self, dataset: &Arc<Dataset>, config: &EvalConfig) -> Result<InstanceIter> {
+        if let Some(sample) = self.sample {
+            return Ok(Box::new(sample.into_iter().map(Ok)));
+        }
+        let shard = config.shard;
+        let recorded = self.recorded;
+        let it = dataset
+            .records()
+            .map_err(RunError::Dataset)?
             .map(|r| r.map(|r| r.instance))
             .filter(move |r| match r {
                 Ok(i) => {
@@ -304,12 +316,105 @@ fn selected_instances(
             Some(n) => Box::new(it.take(usize::try_from(n).unwrap_or(usize::MAX))),
             None => Box::new(it),
         })
-    };
-    // Count in a first streaming pass (cheap next to model calls).
-    let mut total = 0u64;
-    for r in stream()? {
-        r.map_err(ds_err)?;
-        total += 1;
     }
-    Ok((stream()?, total))
+}
+
+/// One pass over the dataset: validation, content hash, the list of
+/// recorded models, the count of instances the configuration selects
+/// (shard, then limit) and, for a replay of the dataset, the index of the
+/// replayed model's responses. With a seeded sample, a second pass draws
+/// it; the replay index then holds the sample's responses only.
+///
+/// A target that replays the dataset's recorded responses runs only the
+/// instances that have a response of its model.
+fn select(dataset: &Arc<Dataset>, spec: &ModelSpec, config: &EvalConfig) -> Result<Selection> {
+    let replay = replays_dataset(spec, dataset);
+    let shard = config.shard;
+    let limit = config.limit;
+    let mut sampler = config
+        .limit
+        .zip(config.sample_seed)
+        .map(|(n, seed)| Sampler::new(seed, n, Allocation::Proportional));
+    // An unnamed replayed model is the first one seen (checked to be the
+    // only one below).
+    let mut index = replay.map(|m| RecordedResponses::empty(Arc::clone(dataset), m.unwrap_or("")));
+    let mut models: Vec<String> = Vec::new();
+    let mut count = 0u64;
+    let scan = dataset
+        .scan(Validator::new(), |inst| {
+            for r in &inst.responses {
+                if !models.contains(&r.model) {
+                    models.push(r.model.clone());
+                }
+            }
+            if !shard.is_none_or(|s| s.contains(&inst.id)) {
+                return;
+            }
+            if let Some(s) = &mut sampler {
+                s.count(inst);
+            } else if limit.is_none_or(|n| count < n)
+                && index.as_mut().is_none_or(|ix| ix.add(inst))
+            {
+                count += 1;
+            }
+        })
+        .map_err(RunError::Dataset)?;
+    // With `with_skip_invalid` the caller has accepted records with errors
+    // (they are left out here and in the run).
+    if !scan.report.valid && !dataset.skips_invalid() {
+        return Err(RunError::InvalidDataset {
+            path: dataset.path().to_path_buf(),
+            report: Box::new(scan.report),
+        });
+    }
+    tracing::debug!(
+        instances = scan.report.instances,
+        selected = count,
+        "dataset read once: validated, hashed and counted"
+    );
+    let listed = || {
+        if models.is_empty() {
+            "none".to_string()
+        } else {
+            models.join(", ")
+        }
+    };
+    if let Some(named) = replay {
+        match named {
+            None if models.len() != 1 => {
+                return Err(RunError::setup(format!(
+                    "{spec}: name the model to replay with #MODEL; the dataset records: {}",
+                    listed()
+                )));
+            }
+            Some(m) if !models.iter().any(|x| x == m) => {
+                return Err(RunError::setup(format!(
+                    "{spec}: the dataset records no responses of model {m:?}; it has: {}",
+                    listed()
+                )));
+            }
+            _ => {}
+        }
+    }
+    let mut sample = None;
+    if let Some(mut sampler) = sampler {
+        for r in dataset.records().map_err(RunError::Dataset)? {
+            let inst = r.map_err(RunError::Dataset)?.instance;
+            if shard.is_none_or(|s| s.contains(&inst.id)) {
+                sampler.offer(inst);
+            }
+        }
+        let mut drawn = sampler.finish();
+        if let Some(ix) = index.as_mut() {
+            drawn.retain(|i| ix.add(i));
+        }
+        count = drawn.len() as u64;
+        sample = Some(drawn);
+    }
+    Ok(Selection {
+        content_hash: scan.content_hash,
+        count,
+        sample,
+        recorded: index.map(Arc::new),
+    })
 }

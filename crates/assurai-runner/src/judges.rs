@@ -250,12 +250,28 @@ impl JudgeRegistry {
     pub fn build(&self, spec: &JudgeSpec, setup: &JudgeSetup<'_>) -> Result<Arc<dyn Judge>> {
         match self.factories.get(spec.kind()) {
             Some(factory) => factory(spec, setup),
-            None => Err(RunError::setup(format!(
-                "unknown judge {:?}: expected refusal, human, llm:MODEL@URL or guard:FAMILY:MODEL@URL{}",
-                spec.as_str(),
-                self.others()
-            ))),
+            None => Err(self.unknown(spec)),
         }
+    }
+
+    /// Fails for a spec whose kind is not registered (before any work
+    /// that building the judge would wait for, such as reading the dataset).
+    ///
+    /// # Errors
+    /// [`RunError::Setup`] naming the known kinds.
+    pub fn check(&self, spec: &JudgeSpec) -> Result<()> {
+        match self.factories.contains_key(spec.kind()) {
+            true => Ok(()),
+            false => Err(self.unknown(spec)),
+        }
+    }
+
+    fn unknown(&self, spec: &JudgeSpec) -> RunError {
+        RunError::setup(format!(
+            "unknown judge {:?}: expected refusal, human, llm:MODEL@URL or guard:FAMILY:MODEL@URL{}",
+            spec.as_str(),
+            self.others()
+        ))
     }
 
     /// The registered kinds beyond the built-in ones, for error messages.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use assurai_dataset::{Dataset, MediaKind};
+use assurai_dataset::{Dataset, Instance, MediaKind};
 use assurai_models::{
     BlockReason, Blocked, Generation, GenerationRequest, Media, ModelError, Output, TargetModel,
     Transcriber, Transcript, TranscriptionRequest, Video, VideoData, async_trait,
@@ -38,29 +38,45 @@ pub struct RecordedResponses {
 impl RecordedResponses {
     /// Indexes the responses of `model` in `dataset`.
     pub fn load(dataset: Arc<Dataset>, model: &str) -> Result<Self> {
-        let mut by_instance = HashMap::new();
+        let mut index = Self::empty(Arc::clone(&dataset), model);
         let records = dataset.records().map_err(RunError::Dataset)?;
         for rec in records {
-            let rec = rec.map_err(RunError::Dataset)?;
-            let inst = rec.instance;
-            if let Some(r) = inst.responses.iter().find(|r| r.model == model) {
-                by_instance.insert(
-                    inst.id.clone(),
-                    Recorded {
-                        text: r.output.text.clone(),
-                        media: r.output.media.as_ref().map(|m| (m.path.clone(), m.kind)),
-                        transcript: r.output.transcript.clone(),
-                        blocked: r.blocked,
-                        scores: r.scores.iter().map(|a| a.score).collect(),
-                    },
-                );
-            }
+            index.add(&rec.map_err(RunError::Dataset)?.instance);
         }
-        Ok(Self {
+        Ok(index)
+    }
+
+    /// An empty index of `model`'s responses (an empty name: the model of
+    /// the first response [`add`](Self::add) sees).
+    pub(crate) fn empty(dataset: Arc<Dataset>, model: &str) -> Self {
+        Self {
             model: model.to_string(),
             dataset,
-            by_instance,
-        })
+            by_instance: HashMap::new(),
+        }
+    }
+
+    /// Indexes the instance's response of this model; whether it has one.
+    pub(crate) fn add(&mut self, inst: &Instance) -> bool {
+        if self.model.is_empty()
+            && let Some(first) = inst.responses.first()
+        {
+            self.model = first.model.clone();
+        }
+        let Some(r) = inst.responses.iter().find(|r| r.model == self.model) else {
+            return false;
+        };
+        self.by_instance.insert(
+            inst.id.clone(),
+            Recorded {
+                text: r.output.text.clone(),
+                media: r.output.media.as_ref().map(|m| (m.path.clone(), m.kind)),
+                transcript: r.output.transcript.clone(),
+                blocked: r.blocked,
+                scores: r.scores.iter().map(|a| a.score).collect(),
+            },
+        );
+        true
     }
 
     /// The names of every model with recorded responses in the dataset, in

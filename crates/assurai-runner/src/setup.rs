@@ -172,6 +172,37 @@ pub(crate) fn with_key_env(spec: ModelSpec, var: Option<&str>) -> ModelSpec {
     }
 }
 
+/// `replay:PATH[#MODEL]` split into the path and the model.
+fn replay_parts(spec: &ModelSpec) -> (&str, Option<&str>) {
+    match spec.target().rsplit_once('#') {
+        Some((p, m)) => (p, Some(m)),
+        None => (spec.target(), None),
+    }
+}
+
+/// When `spec` replays `dataset` itself (`replay:DATASET[#MODEL]`): the
+/// model it names, if it names one.
+pub(crate) fn replays_dataset<'a>(
+    spec: &'a ModelSpec,
+    dataset: &Dataset,
+) -> Option<Option<&'a str>> {
+    if spec.scheme() != "replay" {
+        return None;
+    }
+    let (path, model) = replay_parts(spec);
+    same_file(Path::new(path), dataset.path()).then_some(model)
+}
+
+/// The target replaying these recorded responses of the dataset.
+pub(crate) fn replay_target(recorded: Arc<RecordedResponses>) -> Target {
+    Target {
+        name: recorded.model().to_string(),
+        model: Arc::new(DatasetReplay::new(Arc::clone(&recorded))),
+        recorded: Some(recorded),
+        is_replay: true,
+    }
+}
+
 /// Builds the target of a run from its parsed spec.
 ///
 /// `replay:PATH[#MODEL]` where PATH is the run's dataset replays the
@@ -188,10 +219,7 @@ pub fn build_target(
     reliability: &Reliability,
 ) -> Result<Target> {
     if spec.scheme() == "replay" {
-        let (path, model) = match spec.target().rsplit_once('#') {
-            Some((p, m)) => (p, Some(m)),
-            None => (spec.target(), None),
-        };
+        let (path, model) = replay_parts(spec);
         if same_file(Path::new(path), dataset.path()) {
             // One pass indexes the named model; the list of recorded models
             // (another pass) is only needed to choose one or to explain an error.
@@ -222,12 +250,7 @@ pub fn build_target(
                     recorded_models()?
                 )));
             }
-            return Ok(Target {
-                name: model,
-                model: Arc::new(DatasetReplay::new(Arc::clone(&recorded))),
-                recorded: Some(recorded),
-                is_replay: true,
-            });
+            return Ok(replay_target(recorded));
         }
         let target = registry
             .build_spec(spec)
