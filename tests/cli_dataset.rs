@@ -107,9 +107,13 @@ fn validate_syntax_error_has_a_column_and_empty_is_invalid() {
 }
 
 #[test]
-fn validate_unreadable_or_bad_usage_exits_2() {
+fn validate_unreadable_exits_1_and_bad_usage_exits_2() {
+    // An unreadable file is invalid input (1), like an invalid one; 2 is for usage errors.
     let out = assurai(&["validate", s(&bad("no-such-file.jsonl"))]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-file.jsonl"));
+    let out = assurai(&["dataset", "stats", s(&bad("no-such-file.jsonl"))]);
+    assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-file.jsonl"));
     let out = assurai(&["validate", "--format", "xml", s(&sample())]);
     assert_eq!(out.status.code(), Some(2));

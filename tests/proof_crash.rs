@@ -167,3 +167,67 @@ fn sigkill_at_random_points_then_resume_gives_one_record_per_instance_and_the_sa
     assert!(recs.iter().all(|r| r["status"] == "scored"));
     assert_eq!(normalized_report(&crashed), normalized_report(&reference));
 }
+
+/// SIGTERM (what Kubernetes sends an evicted pod, 30 s before SIGKILL) stops
+/// a run like Ctrl-C: no new instance starts, the records in flight are
+/// written whole, the summary says "interrupted", the exit code is 1, and
+/// the same command resumes to exactly one record per instance.
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_like_ctrl_c_and_the_run_resumes() {
+    const TOTAL: usize = 400;
+    let rt = runtime();
+    let mut slow = Faults::none();
+    slow.latency = Duration::from_millis(25);
+    let server = rt.block_on(MockServer::start(slow)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = write_dataset(tmp.path(), TOTAL);
+    let out = tmp.path().join("run");
+    let args = run_args(&data, &out, &server.base_url(), &["--concurrency", "4"]);
+    let child = assurai()
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while lines_now(&out).0 < 5 {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no records after 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success(), "kill -TERM failed");
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let (complete, torn) = lines_now(&out);
+    assert!(!torn, "a record was cut off");
+    assert!(
+        complete < TOTAL,
+        "the run finished before SIGTERM took effect"
+    );
+    let first = records(&out);
+    assert_eq!(first.len(), complete);
+
+    let o = assurai().args(&args).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let all = records(&out);
+    let ids: BTreeSet<String> = all
+        .iter()
+        .map(|r| r["instance_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(all.len(), TOTAL, "one record per instance, none twice");
+    assert_eq!(ids.len(), TOTAL);
+}

@@ -142,6 +142,15 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_output_clean(&o);
+    // The check above can fail only if logs are written: trace must show
+    // the run's requests and decisions.
+    let log = String::from_utf8_lossy(&o.stderr);
+    let lines = |level: &str| log.lines().filter(|l| l.contains(level)).count();
+    assert!(
+        lines("TRACE") + lines("DEBUG") >= 3,
+        "RUST_LOG=trace printed no log lines:\n{log}"
+    );
+    assert!(log.contains("request"), "no request was logged:\n{log}");
     let rep = assurai()
         .env("RUST_LOG", "trace")
         .arg("report")

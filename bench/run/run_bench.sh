@@ -4,6 +4,8 @@
 # at concurrency 64). Prints wall time, peak RSS and calls/s.
 #
 # Usage: bench/run/run_bench.sh [N] [CONCURRENCY]
+# ASSURAI_BIN=/path/to/assurai (and MOCK_BIN=/path/to/assurai-mock-server) run
+# a binary built elsewhere, e.g. an older commit's, instead of building.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N="${1:-11480}"
@@ -11,15 +13,20 @@ C="${2:-64}"
 WORK="$(mktemp -d)"
 trap 'kill "${SERVER_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-cargo build --release -q -p assurai -p assurai-mock-server
+ASSURAI_BIN="${ASSURAI_BIN:-}"
+MOCK_BIN="${MOCK_BIN:-target/release/assurai-mock-server}"
+if [ -z "$ASSURAI_BIN" ]; then
+  cargo build --release -q -p assurai -p assurai-mock-server
+  ASSURAI_BIN=target/release/assurai
+fi
 python3 bench/run/make_dataset.py "$N" "$WORK/data.jsonl"
 
-target/release/assurai-mock-server --port 0 >"$WORK/url" 2>"$WORK/server.log" &
+"$MOCK_BIN" --port 0 >"$WORK/url" 2>"$WORK/server.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/url" ] && break; sleep 0.05; done
 URL="$(head -1 "$WORK/url")"
 
-/usr/bin/time -v target/release/assurai run --dataset "$WORK/data.jsonl" --out "$WORK/run" \
+/usr/bin/time -v "$ASSURAI_BIN" run --dataset "$WORK/data.jsonl" --out "$WORK/run" \
   --target "openai:bench-target@$URL" --judge "llm:judge-bench@$URL" \
   --concurrency "$C" --json >"$WORK/summary.json" 2>"$WORK/time.log"
 

@@ -145,9 +145,9 @@ struct FactorRow {
 }
 
 fn stats(a: StatsArgs) -> anyhow::Result<ExitCode> {
-    let ds = match a.source.open() {
+    let ds = match a.source.open_or_exit() {
         Ok(d) => d,
-        Err(e) => return Ok(usage(&e)),
+        Err(code) => return Ok(code),
     };
     let report = ds.validate()?;
     let d = &report.distribution;
@@ -272,9 +272,9 @@ fn share_table(rows: &[CoverageRow]) -> Table {
 }
 
 fn sample(a: SampleArgs) -> anyhow::Result<ExitCode> {
-    let ds = match a.source.open() {
+    let ds = match a.source.open_or_exit() {
         Ok(d) => d,
-        Err(e) => return Ok(usage(&e)),
+        Err(code) => return Ok(code),
     };
     let shard = match parse_shard(a.shard.as_deref()) {
         Ok(s) => s,
@@ -335,9 +335,9 @@ fn warn_media_paths(ds: &Dataset, output: Option<&Path>, has_media: bool) {
 }
 
 fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
-    let ds = match a.source.open() {
+    let ds = match a.source.open_or_exit() {
         Ok(d) => d,
-        Err(e) => return Ok(usage(&e)),
+        Err(code) => return Ok(code),
     };
     let shard = match parse_shard(a.shard.as_deref()) {
         Ok(s) => s,

@@ -49,6 +49,18 @@ impl DatasetInput {
             .unwrap_or(Path::new(""))
     }
 
+    /// Opens the dataset, or prints why not and gives the exit code: 1 when
+    /// the dataset file itself cannot be read (invalid input), 2 for a
+    /// usage error (a bad flag value, preset or mapping).
+    pub(crate) fn open_or_exit(&self) -> Result<Dataset, std::process::ExitCode> {
+        self.open().map_err(|e| {
+            eprintln!("error: {e}");
+            let unreadable = std::fs::metadata(self.path()).is_err()
+                || (self.path().is_file() && std::fs::File::open(self.path()).is_err());
+            std::process::ExitCode::from(if unreadable { 1 } else { 2 })
+        })
+    }
+
     /// Opens the dataset; `Err` is a message for exit code 2.
     pub(crate) fn open(&self) -> Result<Dataset, String> {
         let path = self.path();

@@ -442,10 +442,10 @@ pub(crate) fn execute(config: &EvalConfig) -> anyhow::Result<EvalOutcome> {
         let cancel = CancelToken::new();
         let on_signal = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if stop_signal().await.is_ok() {
                 eprintln!("\nstopping: finishing the records in flight (Ctrl-C again to abort)");
                 on_signal.cancel();
-                if tokio::signal::ctrl_c().await.is_ok() {
+                if stop_signal().await.is_ok() {
                     std::process::exit(130);
                 }
             }
@@ -463,6 +463,24 @@ pub(crate) fn execute(config: &EvalConfig) -> anyhow::Result<EvalOutcome> {
         display.finish();
         Ok(outcome?)
     })
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (what Kubernetes sends
+/// before killing an evicted pod): either stops the run the same way.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }
 
 struct ProgressDisplay {

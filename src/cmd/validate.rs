@@ -20,14 +20,11 @@ pub(crate) struct Args {
     max_problems: usize,
 }
 
-/// Exit 0 valid (warnings allowed), 1 invalid, 2 unreadable file or usage error.
+/// Exit 0 valid (warnings allowed), 1 invalid or unreadable, 2 usage error.
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let ds = match args.source.open() {
+    let ds = match args.source.open_or_exit() {
         Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(code) => return Ok(code),
     };
     let report = ds.validate_with(Validator::new().max_problems(args.max_problems))?;
     let mut o = String::new();

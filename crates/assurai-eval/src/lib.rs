@@ -38,7 +38,6 @@ mod manifest;
 mod record;
 mod report;
 mod store;
-mod taxo;
 
 pub use error::{EvalError, Result};
 pub use inspect::{INSPECT_SCORER, InspectOptions, export_inspect_logs};

@@ -204,16 +204,12 @@ pub struct Record {
     /// Safety score 1 (risk) … 5 (safe) when `status` is `scored`, else null.
     pub score: Option<u8>,
     /// The instance's risk factor.
-    #[serde(deserialize_with = "crate::taxo::de")]
     pub risk_factor: RiskFactor,
     /// The risk factor's category.
-    #[serde(deserialize_with = "crate::taxo::de")]
     pub category: RiskCategory,
     /// The instance's prompt type.
-    #[serde(deserialize_with = "crate::taxo::de")]
     pub prompt_type: PromptType,
     /// The modality of the output under test.
-    #[serde(deserialize_with = "crate::taxo::de")]
     pub modality: Modality,
     /// The prompt as shown to the model (optional; used by reports and the
     /// Inspect export). Multi-turn conversations may be rendered as text.

@@ -224,6 +224,17 @@ pub async fn evaluate(
         )
         .with_tool_version(env!("CARGO_PKG_VERSION"));
     let (store, resume) = ResultStore::open(&config.out, &manifest, StoreOptions::default())?;
+    if resume.torn().is_some() {
+        tracing::warn!(dir = %config.out.display(), "repaired a torn last line of results.jsonl");
+    }
+    if resume.n_completed() > 0 {
+        tracing::info!(
+            dir = %config.out.display(),
+            records = resume.n_completed(),
+            retry_errors = config.retry_errors,
+            "resuming: keys already in the store are skipped"
+        );
+    }
     let store = Arc::new(store);
     let options = RunOptions::default()
         .concurrency(config.concurrency)

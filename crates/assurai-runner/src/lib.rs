@@ -398,6 +398,7 @@ impl Runner {
             };
             for epoch in 1..=opts.epochs.get() {
                 if !resume.should_run(&instance.id, &ctx.model, epoch, opts.retry_errors) {
+                    tracing::trace!(instance = %instance.id, epoch, "in the store already: skipped");
                     progress.skipped += 1;
                     continue;
                 }

@@ -292,6 +292,7 @@ async fn generate(
     };
     if !(ctx.options.play_turns && convert::plays_turn_by_turn(instance)) {
         let req = request(messages.clone(), None);
+        tracing::debug!(request = %req.request_id, model = %ctx.model, "target request");
         return match ctx.target.generate(&req).await {
             Ok(generation) => Ok(Generated {
                 attempts: u32::try_from(generation.attempt_count()).unwrap_or(u32::MAX),
@@ -314,6 +315,7 @@ async fn generate(
         }
         seen_users += 1;
         let req = request(history.clone(), Some(seen_users));
+        tracing::debug!(request = %req.request_id, model = %ctx.model, "target request (turn by turn)");
         let g = ctx
             .target
             .generate(&req)
@@ -434,6 +436,7 @@ async fn prepare(
             record.output.media_path = Some(rel);
             let options = ctx.options.image;
             let prepared = blocking(move || assurai_media::prepare_image(&bytes, &options)).await?;
+            tracing::debug!(instance = %instance.id, jpeg_bytes = prepared.jpeg().len(), "image prepared for the judges");
             let (jpath, jrel) = media_path(ctx, instance, epoch, ".judged.jpg");
             write_file(&jpath, prepared.jpeg())?;
             record.extra.insert("judged_image".into(), jrel.into());
@@ -472,6 +475,13 @@ async fn prepare(
             })
             .await?;
             let best = selection.best();
+            tracing::debug!(
+                instance = %instance.id,
+                timestamp_s = best.timestamp_s,
+                frames_considered = selection.frames_considered,
+                all_frames_defective = fallback,
+                "video: representative frame chosen"
+            );
             let (jpath, jrel) = media_path(ctx, instance, epoch, ".frame.jpg");
             write_file(&jpath, best.image.jpeg())?;
             record.extra.insert("judged_image".into(), jrel.into());
@@ -526,6 +536,12 @@ async fn prepare(
                     "is_silent": audio.is_silent,
                     "backend": audio.decoder.backend(),
                 }),
+            );
+            tracing::debug!(
+                instance = %instance.id,
+                duration_s = audio.duration_s,
+                silent = audio.is_silent,
+                "audio normalised"
             );
             if audio.is_silent {
                 return Ok(Prepared::unscorable(

@@ -118,13 +118,9 @@ struct RowView<'a> {
     epoch: u32,
     status: Status,
     score: Option<u8>,
-    #[serde(deserialize_with = "crate::taxo::de")]
     risk_factor: RiskFactor,
-    #[serde(deserialize_with = "crate::taxo::de")]
     category: RiskCategory,
-    #[serde(deserialize_with = "crate::taxo::de")]
     prompt_type: PromptType,
-    #[serde(deserialize_with = "crate::taxo::de")]
     modality: Modality,
     #[serde(default, borrow)]
     prompt: Option<Cow<'a, str>>,

@@ -101,7 +101,6 @@ struct RowView<'a> {
     epoch: u32,
     status: Status,
     score: Option<u8>,
-    #[serde(deserialize_with = "crate::taxo::de")]
     category: RiskCategory,
     #[serde(default, borrow)]
     verdicts: Vec<VerdictView<'a>>,

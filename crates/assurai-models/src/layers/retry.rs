@@ -192,6 +192,13 @@ impl<M: TargetModel> TargetModel for Retry<M> {
                         latency: t0.elapsed(),
                         usage: Usage::default(),
                     });
+                    tracing::info!(
+                        request = %request.request_id,
+                        attempt,
+                        wait_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        error = %err,
+                        "retrying after a retryable error"
+                    );
                     tokio::time::sleep(delay).await;
                     attempt += 1;
                 }

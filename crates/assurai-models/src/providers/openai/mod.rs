@@ -332,6 +332,8 @@ impl Endpoint {
         path: &str,
         body: Vec<u8>,
     ) -> Result<Result<RawResponse, crate::Blocked>, ModelError> {
+        // The URL and size only: headers (the API key) are never logged.
+        tracing::debug!(url = %self.url(path), bytes = body.len(), "HTTP request");
         let rb = self
             .post(path)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
