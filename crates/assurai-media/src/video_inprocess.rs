@@ -103,20 +103,45 @@ impl Sampler {
 /// BT.601 limited-range I420 → RGB24 with each chroma sample covering its 2 × 2 block, as
 /// ffmpeg's unscaled `yuv420p → rgb24` conversion does.
 fn yuv_to_rgb(pic: &Picture<'_>, rgb: &mut [u8]) {
-    let clip = |v: i32| (v >> 8).clamp(0, 255) as u8;
+    #[inline(always)]
+    fn clip(v: i32) -> u8 {
+        (v >> 8).clamp(0, 255) as u8
+    }
+    #[inline(always)]
+    fn pixel(y: u8, r: i32, g: i32, b: i32, px: &mut [u8]) {
+        let c = 298 * (i32::from(y) - 16) + 128;
+        px[0] = clip(c + r);
+        px[1] = clip(c + g);
+        px[2] = clip(c + b);
+    }
+    let w = pic.width;
+    let cw = w.div_ceil(2);
     for row in 0..pic.height {
-        let y_row = &pic.y[row * pic.y_stride..row * pic.y_stride + pic.width];
+        let y_row = &pic.y[row * pic.y_stride..row * pic.y_stride + w];
         let c = (row / 2) * pic.uv_stride;
-        let u_row = &pic.u[c..];
-        let v_row = &pic.v[c..];
-        let out = &mut rgb[row * pic.width * 3..(row + 1) * pic.width * 3];
-        for (x, (&y, px)) in y_row.iter().zip(out.chunks_exact_mut(3)).enumerate() {
-            let c = 298 * (i32::from(y) - 16) + 128;
-            let d = i32::from(u_row[x / 2]) - 128;
-            let e = i32::from(v_row[x / 2]) - 128;
-            px[0] = clip(c + 409 * e);
-            px[1] = clip(c - 100 * d - 208 * e);
-            px[2] = clip(c + 516 * d);
+        let u_row = &pic.u[c..c + cw];
+        let v_row = &pic.v[c..c + cw];
+        let out = &mut rgb[row * w * 3..(row + 1) * w * 3];
+        // One chroma sample per pair of pixels.
+        let pairs = y_row
+            .chunks_exact(2)
+            .zip(out.chunks_exact_mut(6))
+            .zip(u_row.iter().zip(v_row));
+        for ((ys, px), (&u, &v)) in pairs {
+            let (d, e) = (i32::from(u) - 128, i32::from(v) - 128);
+            let (r, g, b) = (409 * e, -100 * d - 208 * e, 516 * d);
+            pixel(ys[0], r, g, b, &mut px[..3]);
+            pixel(ys[1], r, g, b, &mut px[3..]);
+        }
+        if w % 2 == 1 {
+            let (d, e) = (i32::from(u_row[cw - 1]) - 128, i32::from(v_row[cw - 1]) - 128);
+            pixel(
+                y_row[w - 1],
+                409 * e,
+                -100 * d - 208 * e,
+                516 * d,
+                &mut out[(w - 1) * 3..],
+            );
         }
     }
 }
@@ -553,5 +578,20 @@ mod tests {
         let mut rgb = [0u8; 6];
         yuv_to_rgb(&pic, &mut rgb);
         assert_eq!(rgb, [0, 0, 0, 255, 255, 255]);
+        // Odd width: the last pixel takes the last chroma sample.
+        let y = [235u8, 235, 16];
+        let (u, v) = ([128u8, 128], [128u8, 128]);
+        let pic = Picture {
+            width: 3,
+            height: 1,
+            y: &y,
+            u: &u,
+            v: &v,
+            y_stride: 3,
+            uv_stride: 2,
+        };
+        let mut rgb = [1u8; 9];
+        yuv_to_rgb(&pic, &mut rgb);
+        assert_eq!(rgb, [255, 255, 255, 255, 255, 255, 0, 0, 0]);
     }
 }
