@@ -134,7 +134,10 @@ fn yuv_to_rgb(pic: &Picture<'_>, rgb: &mut [u8]) {
             pixel(ys[1], r, g, b, &mut px[3..]);
         }
         if w % 2 == 1 {
-            let (d, e) = (i32::from(u_row[cw - 1]) - 128, i32::from(v_row[cw - 1]) - 128);
+            let (d, e) = (
+                i32::from(u_row[cw - 1]) - 128,
+                i32::from(v_row[cw - 1]) - 128,
+            );
             pixel(
                 y_row[w - 1],
                 409 * e,
