@@ -44,8 +44,9 @@ def main():
     a = ap.parse_args()
 
     n_embd, n_head, n_layer, n_ff = 64, 4, 2, 128
-    tokens = byte_alphabet() + ["<|im_start|>", "<|im_end|>", "<|endoftext|>"]
-    types = [gguf.TokenType.NORMAL] * 256 + [gguf.TokenType.CONTROL] * 3
+    # llama.cpp refuses a BPE vocabulary without merges: one harmless merge ("a" + "b").
+    tokens = byte_alphabet() + ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "ab"]
+    types = [gguf.TokenType.NORMAL] * 256 + [gguf.TokenType.CONTROL] * 3 + [gguf.TokenType.NORMAL]
     n_vocab = len(tokens)
     im_start, im_end, eot = 256, 257, 258
 
@@ -65,7 +66,7 @@ def main():
     w.add_tokenizer_pre("default")
     w.add_token_list(tokens)
     w.add_token_types(types)
-    w.add_token_merges([])
+    w.add_token_merges(["a b"])
     w.add_bos_token_id(im_start)
     w.add_eos_token_id(im_end)
     w.add_add_bos_token(False)

@@ -16,10 +16,13 @@ root="$(cd "$here/../.." && pwd)"
 py="$here/.venv/bin/python"
 [ -x "$py" ] || { echo "run bench/compat/install.sh first" >&2; exit 1; }
 "$py" -c 'import llama_cpp.server' || { echo "llama-cpp-python[server] is not installed" >&2; exit 1; }
-cargo build -q --release -p assurai --manifest-path "$root/Cargo.toml"
-assurai="$root/target/release/assurai"
+assurai="${ASSURAI:-}"   # a prebuilt binary, or build the release one
+if [ -z "$assurai" ]; then
+  cargo build -q --release -p assurai --manifest-path "$root/Cargo.toml"
+  assurai="$root/target/release/assurai"
+fi
 WORK="${WORK:-$(mktemp -d)}"
-echo "work dir: $WORK"
+mkdir -p "$WORK"; echo "work dir: $WORK"
 data="$root/examples/sample/sample.jsonl"
 "$py" "$here/make_model.py" "$WORK/tiny.gguf"
 port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -50,7 +53,7 @@ for line in open(f"{run}/results.jsonl"):
     recs[(r["instance_id"], r["epoch"])] = r  # the latest record of a key wins
 lines = [json.loads(l) for l in open(f"{run}/results.jsonl")]
 calls = sum(r.get("attempts", 0) + r.get("judge_attempts", 0) for r in lines)
-posts = sum(1 for l in open(log) if "POST /v1/chat/completions" in l)
+posts = sum(1 for l in open(log) if "\"POST /v1/chat/completions HTTP/1.1\"" in l)
 status = {}
 for r in recs.values():
     status[r["status"]] = status.get(r["status"], 0) + 1
