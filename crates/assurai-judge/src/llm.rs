@@ -215,15 +215,14 @@ impl<M: TargetModel> LlmJudge<M> {
                 retries.extend(transport_retries(&g));
                 Ok((g, retries))
             }
-            Err(ModelError::BadRequest {
-                status: Some(400),
-                message,
-            }) if request.settings.response_format.is_some() => {
+            Err(e)
+                if request.settings.response_format.is_some()
+                    && rejects_response_format(&e).is_some() =>
+            {
+                let message = rejects_response_format(&e).unwrap_or_default().to_string();
                 retries.push(JudgeAttempt {
                     outcome: Outcome::Unscored(UnscoredReason::Error {
-                        message: format!(
-                            "the judge server rejected response_format (HTTP 400): {message}"
-                        ),
+                        message: format!("the judge server rejected response_format: {message}"),
                     }),
                     raw_reply: String::new(),
                     usage: Usage::default(),
@@ -244,7 +243,7 @@ impl<M: TargetModel> LlmJudge<M> {
                 {
                     tracing::warn!(
                         judge = %self.id,
-                        "the judge server rejects response_format (HTTP 400: {message}); \
+                        "the judge server rejects response_format ({message}); \
                          using the text verdict parser for the rest of the run"
                     );
                 }
@@ -384,6 +383,23 @@ pub(crate) fn backend(e: ModelError) -> JudgeError {
         retryable: e.is_retryable(),
         message: e.to_string(),
         source: Some(Box::new(e)),
+    }
+}
+
+/// The server's message when `e` says it does not take `response_format`: an HTTP 400 or 422
+/// (the OpenAI convention), or an HTTP 500 whose message names the field — llama-cpp-python
+/// 0.3 answers its validation error for `json_schema` that way (see docs/compatibility.md).
+fn rejects_response_format(e: &ModelError) -> Option<&str> {
+    match e {
+        ModelError::BadRequest {
+            status: Some(400 | 422),
+            message,
+        } => Some(message),
+        ModelError::Transient {
+            status: Some(500),
+            message,
+        } if message.to_ascii_lowercase().contains("response_format") => Some(message),
+        _ => None,
     }
 }
 

@@ -446,6 +446,26 @@ async fn a_server_rejecting_response_format_gets_the_text_path_once_and_for_all(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_naming_response_format_also_gets_the_text_path() {
+    // llama-cpp-python 0.3 answers an unsupported `json_schema` with a 500 and a traceback.
+    let server = serve(vec![
+        (
+            500,
+            json!({"error": {"message": "1 validation error: response_format.type: Input should be 'text' or 'json_object'", "type": "internal_server_error"}}),
+        ),
+        chat("score: 2", 10, 5),
+    ])
+    .await;
+    let judge = judge_for(&server, Language::English);
+    let v = judge.judge(&text_input("Sure.")).await.unwrap();
+    assert_eq!(v.score(), Some(SafetyScore::new(2).unwrap()));
+    assert!(judge.structured_rejected());
+    let reqs = server.requests.lock().unwrap().clone();
+    assert_eq!(reqs.len(), 2);
+    assert!(reqs[1].get("response_format").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guard_judge_over_http_with_a_retried_503() {
     use assurai_judge::{GuardFamily, GuardJudge, GuardLabel};
     use assurai_models::providers::OpenAiJson;
