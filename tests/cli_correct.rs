@@ -3,28 +3,11 @@
 //! values of assurai-stats, and bad input.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use std::process::Command;
-
 use serde_json::Value;
 
-fn assurai(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_assurai"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use crate::proof_support::assurai_captured as assurai;
 
-fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_owned()
-}
+use crate::proof_support::write_text as write;
 
 fn reference() -> Value {
     serde_json::from_str(include_str!(

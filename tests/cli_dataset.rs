@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -18,12 +18,7 @@ fn bad(name: &str) -> PathBuf {
     root().join("crates/assurai-dataset/tests/bad").join(name)
 }
 
-fn assurai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assurai"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::proof_support::assurai_output as assurai;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

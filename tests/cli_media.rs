@@ -3,14 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn assurai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assurai"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::proof_support::assurai_output as assurai;
 
 fn run_ok(args: &[&str]) -> String {
     let out = assurai(args);

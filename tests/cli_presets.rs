@@ -2,7 +2,7 @@
 //! `assurai dataset import` and `assurai dataset presets`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn data(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -10,12 +10,7 @@ fn data(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-fn assurai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assurai"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::proof_support::assurai_output as assurai;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -3,19 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use assurai_eval::{
     Manifest, Record, RecordVerdict, Report, ReportOptions, ResultStore, StoreOptions,
 };
 use assurai_taxonomy::{Modality, PromptType, RiskFactor};
 
-fn assurai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assurai"))
-        .args(args)
-        .output()
-        .expect("run assurai")
-}
+use crate::proof_support::assurai_output as assurai;
 
 fn write_run(dir: &Path, model: &str, shift: u8) {
     let manifest = Manifest::new(serde_json::json!({"target": format!("replay:{model}")}));

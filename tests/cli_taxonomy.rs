@@ -1,15 +1,10 @@
 //! End-to-end tests of `assurai taxonomy` and the CLI conventions.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn assurai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assurai"))
-        .args(args)
-        .output()
-        .expect("run assurai")
-}
+use crate::proof_support::assurai_output as assurai;
 
 fn stdout_json(out: &Output) -> Value {
     assert!(

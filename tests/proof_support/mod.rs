@@ -181,3 +181,28 @@ pub fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Runs the `assurai` binary with `args` and returns its whole output.
+pub fn assurai_output(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_assurai"))
+        .args(args)
+        .output()
+        .expect("run assurai")
+}
+
+/// Runs the `assurai` binary with `args`: exit code (-1 when killed), stdout, stderr.
+pub fn assurai_captured(args: &[&str]) -> (i32, String, String) {
+    let out = assurai_output(args);
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Writes `text` to `dir/name` and returns the path as a string (for command lines).
+pub fn write_text(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_owned()
+}
