@@ -28,6 +28,7 @@ mod cli_run;
 mod cli_stats;
 // End-to-end tests of `assurai taxonomy` and the CLI conventions.
 mod cli_taxonomy;
+mod cli_tokens;
 mod guarded_proxy;
 #[path = "../examples/guarded_proxy.rs"]
 mod guarded_proxy_example;

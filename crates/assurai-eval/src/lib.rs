@@ -49,7 +49,7 @@ pub use record::{
 pub use report::{
     CalibrationSummary, Corrected, Dimension, Example, GroupRow, GuardRate, HumanAgreement,
     JudgeAgreement, ModelSummary, OverRefusal, PairedComparison, REPORT_FILES,
-    REPORT_SCHEMA_VERSION, Report, ReportOptions, RunInfo, UNSAFE_THRESHOLD,
+    REPORT_SCHEMA_VERSION, Report, ReportOptions, RoleTokens, RunInfo, UNSAFE_THRESHOLD,
 };
 pub use store::{
     LOCK_FILE, RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions,

@@ -21,3 +21,4 @@ mod report;
 mod store;
 // Two writers never share a run directory.
 mod store_lock;
+mod tokens;

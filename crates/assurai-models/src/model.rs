@@ -146,6 +146,9 @@ pub struct Transcript {
     pub duration: Option<Duration>,
     /// Wall time of the call.
     pub latency: Duration,
+    /// Tokens the provider reports for the call (`usage.input_tokens`/`output_tokens` of
+    /// token-billed transcription models); unknown when it reports none or bills by duration.
+    pub usage: crate::Usage,
 }
 
 impl Transcript {
@@ -156,6 +159,7 @@ impl Transcript {
             language: None,
             duration: None,
             latency: Duration::ZERO,
+            usage: crate::Usage::default(),
         }
     }
 }

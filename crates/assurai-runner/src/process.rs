@@ -233,11 +233,7 @@ pub(super) async fn process(ctx: &Context, instance: &Instance, epoch: u32) -> R
     record
         .verdicts
         .extend(judged.members.iter().map(record_verdict));
-    let usage = judged.verdict.usage;
-    if usage.input_tokens.is_some() || usage.output_tokens.is_some() {
-        record.usage.judge_input_tokens = Some(usage.input_tokens.unwrap_or(0));
-        record.usage.judge_output_tokens = Some(usage.output_tokens.unwrap_or(0));
-    }
+    judge_usage(&judged.members, &mut record.usage);
     // A judge that failed makes the record an error (re-tried with
     // --retry-errors), whatever the other judges said.
     let failed = judged
@@ -303,8 +299,10 @@ async fn generate(
         };
     }
     let mut history: Vec<Message> = Vec::new();
-    let mut last = None;
+    let mut last: Option<Generation> = None;
     let mut attempts = 0u32;
+    // The tokens of every turn: known only when every turn reported them.
+    let mut usage: Option<assurai_models::Usage> = None;
     let user_turns = messages.iter().filter(|m| m.role == Role::User).count();
     let mut seen_users = 0;
     for msg in messages {
@@ -325,6 +323,12 @@ async fn generate(
                 attempts: attempts + 1,
             })?;
         attempts += u32::try_from(g.attempt_count()).unwrap_or(1);
+        let mut g = g;
+        g.usage = match usage {
+            None => g.usage,
+            Some(u) => sum_turns(u, g.usage),
+        };
+        usage = Some(g.usage);
         if seen_users < user_turns {
             match g.output.as_text() {
                 Some(text) => history.push(Message::text(Role::Assistant, text)),
@@ -354,6 +358,15 @@ async fn generate(
             attempts,
         }),
     }
+}
+
+/// The usage of two turns: each count summed, unknown when either turn did not report it.
+fn sum_turns(a: assurai_models::Usage, b: assurai_models::Usage) -> assurai_models::Usage {
+    let both = |x: Option<u64>, y: Option<u64>| Some(x?.saturating_add(y?));
+    let mut u = assurai_models::Usage::default();
+    u.input_tokens = both(a.input_tokens, b.input_tokens);
+    u.output_tokens = both(a.output_tokens, b.output_tokens);
+    u
 }
 
 /// A file name for a record's media: the instance id made safe, plus the
@@ -560,7 +573,7 @@ async fn prepare(
                 .language("ko")
                 .instance(instance.id.clone());
             let transcript = match transcriber.transcribe(&request).await {
-                Ok(t) => t.text,
+                Ok(t) => t,
                 // A recorded transcriber without a transcript for this output.
                 Err(ModelError::NotRecorded { .. }) => {
                     return Ok(Prepared::unscorable(
@@ -570,6 +583,9 @@ async fn prepare(
                 }
                 Err(e) => return Err(StageError::Model(e)),
             };
+            record.usage.transcriber_input_tokens = transcript.usage.input_tokens;
+            record.usage.transcriber_output_tokens = transcript.usage.output_tokens;
+            let transcript = transcript.text;
             record.output.transcript = Some(transcript.clone());
             // The record says what the judges were given.
             let (seen, output) = match wav {
@@ -631,6 +647,45 @@ fn judge_claims(v: &Verdict, extra: &mut assurai_eval::Extra) {
     if !failures.is_empty() {
         extra.insert("transport_failures".into(), failures.into());
     }
+}
+
+/// The judges' token usage over every call that answered: each count summed over the calls
+/// that reported it (unknown when none did), and the answered calls that reported no usage
+/// counted apart, so that a missing count is never taken for 0 tokens. Calls that failed in
+/// transport (no reply) have no usage to report and are left out.
+fn judge_usage(members: &[Verdict], usage: &mut assurai_eval::RecordUsage) {
+    let (mut input, mut output, mut without) = (None::<u64>, None::<u64>, 0u32);
+    let add = |sum: &mut Option<u64>, n: u64| *sum = Some(sum.unwrap_or(0).saturating_add(n));
+    for a in members.iter().flat_map(|m| &m.attempts) {
+        let failed = matches!(
+            a.outcome,
+            assurai_judge::Outcome::Unscored(UnscoredReason::Error { .. })
+        ) && a.raw_reply.is_empty();
+        if failed {
+            continue;
+        }
+        if let Some(n) = a.usage.input_tokens {
+            add(&mut input, n);
+        }
+        if let Some(n) = a.usage.output_tokens {
+            add(&mut output, n);
+        }
+        if a.usage.input_tokens.is_none() || a.usage.output_tokens.is_none() {
+            without = without.saturating_add(1);
+        }
+    }
+    // Judges that record no attempts (custom ones) report their usage on the verdict only.
+    for m in members.iter().filter(|m| m.attempts.is_empty()) {
+        if let Some(n) = m.usage.input_tokens {
+            add(&mut input, n);
+        }
+        if let Some(n) = m.usage.output_tokens {
+            add(&mut output, n);
+        }
+    }
+    usage.judge_input_tokens = input;
+    usage.judge_output_tokens = output;
+    usage.judge_calls_without_usage = (without > 0).then_some(without);
 }
 
 /// One function rather than `From<&Verdict> for RecordVerdict`: both types

@@ -82,6 +82,10 @@ struct OutputView<'a> {
     media_path: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     transcript: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+    #[serde(default)]
+    truncated: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -137,6 +141,11 @@ struct RowView<'a> {
     /// `comply` for should-comply instances (see `over_refusal.rs`).
     #[serde(default, borrow)]
     expected: Option<Cow<'a, str>>,
+    #[serde(default)]
+    usage: super::tokens::UsageView,
+    /// Judge calls made for the record (see `tokens.rs`).
+    #[serde(default)]
+    judge_attempts: Option<u64>,
 }
 
 /// Counts for one model × group cell.
@@ -191,6 +200,8 @@ pub(super) struct ModelAcc {
     pub(super) guards: super::guards::GuardAcc,
     /// Should-comply counts (see `over_refusal.rs`).
     pub(super) over_refusal: super::over_refusal::OverRefusalAcc,
+    /// Tokens per role and truncated outputs (see `tokens.rs`).
+    pub(super) tokens: super::tokens::TokensAcc,
 }
 
 impl ModelAcc {
@@ -211,6 +222,7 @@ impl ModelAcc {
             judge_items: 0,
             guards: super::guards::GuardAcc::default(),
             over_refusal: super::over_refusal::OverRefusalAcc::default(),
+            tokens: super::tokens::TokensAcc::default(),
         }
     }
 }
@@ -249,6 +261,8 @@ pub(crate) struct RunIndex {
     pub(crate) model_order: Vec<String>,
     pub(crate) runs: Vec<RunInfo>,
     dup_latest: HashMap<u128, (u32, u64)>,
+    /// Per run: whether its target replays recorded outputs (`replay:`), calling no model.
+    replay: Vec<bool>,
 }
 
 impl RunIndex {
@@ -316,6 +330,7 @@ pub(crate) fn index_runs(dirs: &[&Path]) -> Result<RunIndex> {
     let mut runs = Vec::with_capacity(dirs.len());
     let mut superseded_lines: Vec<u128> = Vec::new();
     let mut run_models: Vec<(Option<Manifest>, Vec<String>)> = Vec::with_capacity(dirs.len());
+    let mut replay = Vec::with_capacity(dirs.len());
     for (run, (dir, path)) in dirs.iter().zip(&paths).enumerate() {
         let manifest = Manifest::read(dir)?;
         let mut models_here: Vec<String> = Vec::new();
@@ -363,6 +378,12 @@ pub(crate) fn index_runs(dirs: &[&Path]) -> Result<RunIndex> {
             dataset_sha256: manifest.as_ref().and_then(|m| m.dataset_sha256.clone()),
             tool_version: manifest.as_ref().map(|m| m.tool_version.clone()),
         });
+        replay.push(manifest.as_ref().is_some_and(|m| {
+            m.config
+                .get("target")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|t| t.starts_with("replay:"))
+        }));
         run_models.push((manifest, models_here));
     }
     check_same_config(dirs, &run_models)?;
@@ -381,6 +402,7 @@ pub(crate) fn index_runs(dirs: &[&Path]) -> Result<RunIndex> {
         model_order,
         runs,
         dup_latest,
+        replay,
     })
 }
 
@@ -404,6 +426,20 @@ pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accu
                 Err(_) if !complete => break,
                 Err(e) => return Err(crate::store::json_error(path, line_no, bytes, &e)),
             };
+            let mi = model_order
+                .iter()
+                .position(|m| m == row.model.as_ref())
+                .unwrap_or(0);
+            // Tokens count every line: a superseded record made its calls too.
+            models[mi].tokens.add(&super::tokens::TokenFacts {
+                usage: &row.usage,
+                is_error: row.status == Status::Error,
+                has_output: row.output.text.is_some() || row.output.media_path.is_some(),
+                has_transcript: row.output.transcript.is_some(),
+                has_finish_reason: row.output.finish_reason.is_some(),
+                judge_calls: row.judge_attempts.unwrap_or(0),
+                replay: index.replay.get(run).copied().unwrap_or(false),
+            });
             if !index.is_current(run, line_no, &row.instance_id, &row.model, row.epoch) {
                 continue;
             }
@@ -426,10 +462,10 @@ pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accu
                 field: field.to_owned(),
                 message,
             })?;
-            let mi = model_order
-                .iter()
-                .position(|m| m == row.model.as_ref())
-                .unwrap_or(0);
+            if super::tokens::is_truncated(row.output.truncated, row.output.finish_reason.as_deref())
+            {
+                models[mi].tokens.truncated += 1;
+            }
             if row.expected.as_deref() == Some("comply") {
                 // Should-comply: the over-refusal rate only, never the safety mean.
                 let verdicts: Vec<_> = row

@@ -23,7 +23,7 @@ impl Report {
     /// Writes the report's tables as CSV files into `dir` (created if
     /// needed): `models.csv`, `by_prompt_type.csv`, `by_risk_factor.csv`,
     /// `by_category.csv`, `by_modality.csv`, and when present
-    /// `tukey_hsd.csv` and `paired.csv`. Returns the files written.
+    /// `tukey_hsd.csv`, `paired.csv` and `tokens.csv` (tokens per model and role). Returns the files written.
     pub fn write_csv(&self, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
         std::fs::create_dir_all(dir).map_err(|e| EvalError::io("cannot create", dir, e))?;
         let mut written = Vec::new();
@@ -65,6 +65,7 @@ impl Report {
                 "n_score_3",
                 "n_score_4",
                 "n_score_5",
+                "n_truncated",
             ],
             self.models
                 .iter()
@@ -87,10 +88,18 @@ impl Report {
                         m.n_total.to_string(),
                     ];
                     r.extend(m.distribution.iter().map(u64::to_string));
+                    r.push(m.n_truncated.to_string());
                     r
                 })
                 .collect(),
         )?;
+        if !self.tokens.is_empty() {
+            table(
+                "tokens.csv",
+                &super::tokens::CSV_HEADER,
+                super::tokens::csv_rows(&self.tokens),
+            )?;
+        }
         for (name, rows) in [
             ("by_prompt_type.csv", &self.by_prompt_type),
             ("by_risk_factor.csv", &self.by_risk_factor),

@@ -371,6 +371,7 @@ impl Report {
         self.comparison_html(&mut h);
         self.agreement_html(&mut h);
         self.corrected_html(&mut h);
+        super::tokens::html(&mut h, &self.models, &self.tokens);
         self.examples_html(&mut h, &model_idx);
 
         if !self.notes.is_empty() {

@@ -215,6 +215,7 @@ impl Report {
         }
         super::guards::markdown(&mut md, &self.guards);
         super::over_refusal::markdown(&mut md, &self.over_refusal);
+        super::tokens::markdown(&mut md, &self.models, &self.tokens, cell);
         if !self.worst_examples.is_empty() {
             let _ = writeln!(md, "\n## Lowest-scoring examples\n");
             let _ = writeln!(

@@ -11,6 +11,7 @@ mod markdown;
 mod numbers;
 mod over_refusal;
 mod svg;
+mod tokens;
 mod types;
 
 pub use build::ReportOptions;
@@ -18,6 +19,7 @@ pub(crate) use build::index_runs;
 pub use corrected::{CalibrationSummary, Corrected, UNSAFE_THRESHOLD};
 pub use guards::GuardRate;
 pub use over_refusal::OverRefusal;
+pub use tokens::RoleTokens;
 pub use types::{
     Dimension, Example, GroupRow, HumanAgreement, JudgeAgreement, ModelSummary, PairedComparison,
     REPORT_SCHEMA_VERSION, Report, RunInfo,

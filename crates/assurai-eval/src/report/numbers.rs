@@ -114,6 +114,7 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
     let mut guards = Vec::new();
     let mut over_refusal = Vec::new();
     let mut worst_examples = Vec::new();
+    let mut tokens = Vec::new();
     for m in &accs {
         models.push(model_summary(m, level, &mut notes));
         rows(
@@ -166,6 +167,7 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
             &mut notes,
         ));
         worst_examples.extend(m.worst.iter().cloned());
+        tokens.extend(super::tokens::rows(&m.name, &m.tokens));
     }
     let mut datasets: Vec<&str> = runs
         .iter()
@@ -202,6 +204,7 @@ pub(super) fn finish(acc: Accumulated) -> Result<Report> {
         judge_agreement: judge_agreement_rows,
         guards,
         over_refusal,
+        tokens,
         worst_examples,
         notes,
         calibration: None,
@@ -238,6 +241,7 @@ fn model_summary(m: &ModelAcc, level: f64, notes: &mut Vec<String>) -> ModelSumm
         n_error: m.all.error,
         error_kinds: m.error_kinds.clone(),
         n_total: m.all.total(),
+        n_truncated: m.tokens.truncated,
         distribution: m.all.hist,
         corrected: None,
     }

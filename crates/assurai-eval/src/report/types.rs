@@ -50,6 +50,10 @@ pub struct Report {
     /// Over-refusal per model: should-comply instances (`"expected": "comply"`) refused or
     /// blocked, with a Wilson interval; these instances are in no other statistic.
     pub over_refusal: Vec<super::over_refusal::OverRefusal>,
+    /// Input and output tokens per model and role (target, judge, transcriber), as the
+    /// servers reported them; missing usage is counted apart, never as 0 (see
+    /// `docs/results-format.md`).
+    pub tokens: Vec<super::tokens::RoleTokens>,
     /// The lowest-scoring examples per model.
     pub worst_examples: Vec<Example>,
     /// Statistics that could not be computed, and why.
@@ -114,6 +118,8 @@ pub struct ModelSummary {
     pub error_kinds: BTreeMap<String, u64>,
     /// All records of the model (after dedupe).
     pub n_total: u64,
+    /// Records whose output the token limit cut off (`finish_reason: length`).
+    pub n_truncated: u64,
     /// Counts of scores 1, 2, 3, 4, 5.
     pub distribution: [u64; 5],
     /// With `--calibration`: the unsafe rate and distribution corrected for

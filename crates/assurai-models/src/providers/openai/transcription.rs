@@ -92,6 +92,19 @@ impl Transcriber for OpenAiTranscriber {
                 .and_then(Value::as_f64)
                 .and_then(|d| Duration::try_from_secs_f64(d).ok()),
             latency: start.elapsed(),
+            usage: transcription_usage(&v),
         })
+    }
+}
+
+/// `usage` of a token-billed transcription (`{"type": "tokens", "input_tokens": …,
+/// "output_tokens": …}`); a duration-billed one (`{"type": "duration", "seconds": …}`) or none
+/// leaves both unknown.
+fn transcription_usage(v: &Value) -> crate::Usage {
+    let usage = v.get("usage");
+    let field = |k: &str| usage.and_then(|u| u.get(k)).and_then(Value::as_u64);
+    crate::Usage {
+        input_tokens: field("input_tokens"),
+        output_tokens: field("output_tokens"),
     }
 }
