@@ -22,10 +22,7 @@ fn the_report_totals_tokens_per_role_as_the_servers_reported_them() {
         .unwrap();
     assert!(status.success());
     let recs = records(&out);
-    let multi = recs
-        .iter()
-        .find(|r| r["instance_id"] == "ko-0005")
-        .unwrap();
+    let multi = recs.iter().find(|r| r["instance_id"] == "ko-0005").unwrap();
     assert_eq!(multi["usage"]["target_input_tokens"], 30, "{multi}");
     assert_eq!(multi["usage"]["target_output_tokens"], 15);
     let judge_calls: u64 = recs
@@ -53,7 +50,10 @@ fn the_report_totals_tokens_per_role_as_the_servers_reported_them() {
     assert_eq!(judge["records_missing_usage"], 0);
     assert_eq!(report["models"][0]["n_truncated"], 0);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains("| target-ko | target | 8 | 100 | 50 | 0 |"), "{md}");
+    assert!(
+        md.contains("| target-ko | target | 8 | 100 | 50 | 0 |"),
+        "{md}"
+    );
     let csv = std::fs::read_to_string(out.join("tables/tokens.csv")).unwrap();
     assert!(csv.contains("target-ko,target,8,100,50,0"), "{csv}");
 }

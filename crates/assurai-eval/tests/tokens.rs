@@ -15,9 +15,7 @@ fn record(id: &str, model: &str) -> Record {
     );
     r.attempts = 1;
     r.output.text = Some("answer".into());
-    r.output
-        .extra
-        .insert("finish_reason".into(), "stop".into());
+    r.output.extra.insert("finish_reason".into(), "stop".into());
     r.set_scored(5);
     r
 }
@@ -131,7 +129,10 @@ fn tokens_are_summed_per_model_and_role_and_missing_usage_is_counted_apart() {
     assert!(md.contains("| m | 1 | 5 |"), "truncated row: {md}");
     let html = report.to_html();
     assert!(html.contains(r#"<section id="tokens">"#));
-    assert!(html.contains(r#"<td class="n" data-v="1350">1,350</td>"#), "{html}");
+    assert!(
+        html.contains(r#"<td class="n" data-v="1350">1,350</td>"#),
+        "{html}"
+    );
 
     let written = report.write_csv(&root.path().join("tables")).unwrap();
     let csv = written.iter().find(|p| p.ends_with("tokens.csv")).unwrap();
@@ -171,7 +172,11 @@ fn a_role_whose_server_never_reported_usage_has_null_sums_not_zero() {
     }
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert!(json["tokens"][0]["input_tokens"].is_null());
-    assert!(report.to_markdown().contains("| m | target | 2 | – | – | 2 |"));
+    assert!(
+        report
+            .to_markdown()
+            .contains("| m | target | 2 | – | – | 2 |")
+    );
     // No truncated output: no truncation table.
     assert!(!report.to_markdown().contains("Truncated outputs"));
 }

@@ -462,8 +462,10 @@ pub(super) fn accumulate(dirs: &[&Path], options: &ReportOptions) -> Result<Accu
                 field: field.to_owned(),
                 message,
             })?;
-            if super::tokens::is_truncated(row.output.truncated, row.output.finish_reason.as_deref())
-            {
+            if super::tokens::is_truncated(
+                row.output.truncated,
+                row.output.finish_reason.as_deref(),
+            ) {
                 models[mi].tokens.truncated += 1;
             }
             if row.expected.as_deref() == Some("comply") {

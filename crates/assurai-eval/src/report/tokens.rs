@@ -112,7 +112,11 @@ impl TokensAcc {
         let transcriber_usage =
             u.transcriber_input_tokens.is_some() || u.transcriber_output_tokens.is_some();
         if transcriber_usage || (r.has_transcript && !r.replay) {
-            self.roles[2].add(u.transcriber_input_tokens, u.transcriber_output_tokens, false);
+            self.roles[2].add(
+                u.transcriber_input_tokens,
+                u.transcriber_output_tokens,
+                false,
+            );
         }
     }
 }
