@@ -363,10 +363,10 @@ async fn generate(
 /// The usage of two turns: each count summed, unknown when either turn did not report it.
 fn sum_turns(a: assurai_models::Usage, b: assurai_models::Usage) -> assurai_models::Usage {
     let both = |x: Option<u64>, y: Option<u64>| Some(x?.saturating_add(y?));
-    let mut u = assurai_models::Usage::default();
-    u.input_tokens = both(a.input_tokens, b.input_tokens);
-    u.output_tokens = both(a.output_tokens, b.output_tokens);
-    u
+    assurai_models::Usage {
+        input_tokens: both(a.input_tokens, b.input_tokens),
+        output_tokens: both(a.output_tokens, b.output_tokens),
+    }
 }
 
 /// A file name for a record's media: the instance id made safe, plus the
