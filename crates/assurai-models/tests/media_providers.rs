@@ -222,6 +222,36 @@ async fn transcription_sends_multipart_and_reads_text() {
 }
 
 #[tokio::test]
+async fn transcription_usage_is_read_when_billed_in_tokens_and_unknown_otherwise() {
+    let server = TestServer::start(vec![
+        Reply::json(
+            200,
+            r#"{"text":"네","usage":{"type":"tokens","input_tokens":14,"output_tokens":45,"total_tokens":59}}"#,
+        ),
+        Reply::json(
+            200,
+            r#"{"text":"네","usage":{"type":"duration","seconds":3}}"#,
+        ),
+    ])
+    .await;
+    let t = OpenAiTranscriber::new(cfg(&server, "gpt-4o-transcribe")).unwrap();
+    let request = TranscriptionRequest::new(Media::new("audio/wav", vec![1, 2]));
+    let billed = t.transcribe(&request).await.unwrap();
+    assert_eq!(
+        (billed.usage.input_tokens, billed.usage.output_tokens),
+        (Some(14), Some(45))
+    );
+    let by_duration = t.transcribe(&request).await.unwrap();
+    assert_eq!(
+        (
+            by_duration.usage.input_tokens,
+            by_duration.usage.output_tokens
+        ),
+        (None, None)
+    );
+}
+
+#[tokio::test]
 async fn video_job_create_poll_download() {
     let server = TestServer::start(vec![
         Reply::json(

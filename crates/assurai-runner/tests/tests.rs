@@ -14,3 +14,4 @@
 
 mod runner_audio;
 mod runner_frames;
+mod runner_usage;
