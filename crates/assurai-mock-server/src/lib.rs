@@ -1,7 +1,11 @@
-//! A deterministic OpenAI-compatible chat server on 127.0.0.1 for tests and
-//! benchmarks, with fault injection.
+//! Servers on 127.0.0.1 for tests and benchmarks: a deterministic
+//! OpenAI-compatible chat server with fault injection ([`MockServer`]), and a
+//! scripted one that answers canned replies and records every request
+//! ([`ScriptedServer`]).
 //!
-//! The primary type is [`MockServer`]: start it, point a client at its
+//! # `MockServer`
+//!
+//! [`MockServer`]: start it, point a client at its
 //! [`MockServer::base_url`], and every `POST …/chat/completions` gets an
 //! answer that depends only on the request body:
 //!
@@ -28,9 +32,39 @@
 //! assert_eq!(server.stats().requests, 0);
 //! # Ok::<(), std::io::Error>(()) }).unwrap();
 //! ```
+//!
+//! # `ScriptedServer`
+//!
+//! [`ScriptedServer`] is for tests of one client: it answers a script of
+//! [`Reply`]s in order (status, headers, body; chunked SSE, delayed, cut
+//! short, reset), then 500s, and keeps every [`RecordedRequest`] (method,
+//! path, headers, body) for assertions.
+//!
+//! ```
+//! use assurai_mock_server::{Reply, ScriptedServer};
+//! use std::io::{Read, Write};
+//!
+//! let server = ScriptedServer::start([
+//!     Reply::json(429, r#"{"error":{"message":"slow down"}}"#).with_header("retry-after", "1"),
+//!     Reply::chat("안녕하세요"),
+//! ])?;
+//! let mut status_lines = Vec::new();
+//! for _ in 0..2 {
+//!     let mut conn = std::net::TcpStream::connect(server.addr())?;
+//!     conn.write_all(b"POST /v1/chat/completions HTTP/1.1\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}")?;
+//!     let mut answer = String::new();
+//!     conn.read_to_string(&mut answer)?;
+//!     status_lines.push(answer.lines().next().unwrap_or_default().to_string());
+//! }
+//! assert_eq!(status_lines, ["HTTP/1.1 429 Too Many Requests", "HTTP/1.1 200 OK"]);
+//! assert_eq!(server.request_count(), 2);
+//! assert_eq!(server.requests()[1].path, "/v1/chat/completions");
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 mod http;
 mod reply;
+mod scripted;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -42,6 +76,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use reply::{judge_score, target_reply};
+pub use scripted::{RecordedRequest, Reply, ScriptedServer, refused_base_url};
 
 /// Fault rates (each 0–1) and behaviour of injected faults.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use assurai_models::layers::{ModelBuilder, RetryPolicy};
 use assurai_models::providers::{HttpClient, OpenAiChat, OpenAiConfig};
 use assurai_models::{GenerationRequest, TargetModel};
-use support::{Reply, TestServer};
+use support::{Reply, ScriptedServer};
 
 const CONCURRENCY: usize = 64;
 const ROUNDS: usize = 3;
@@ -108,8 +108,8 @@ fn main() {
         .unwrap();
     let t_all = Instant::now();
     rt.block_on(async move {
-        let server = TestServer::always(Reply::json(200, &body())).await;
-        let url = server.url();
+        let server = ScriptedServer::always(Reply::json(200, body())).unwrap();
+        let url = server.base_url();
         let client = HttpClient::new().unwrap();
         let cfg = OpenAiConfig::new(&url, "bench-model").api_key("sk-bench").client(client);
 

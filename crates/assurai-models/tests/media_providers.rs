@@ -13,12 +13,12 @@ use assurai_models::{
     Transcriber, TranscriptionRequest, VideoData,
 };
 use base64::Engine as _;
-use support::{Reply, TestServer};
+use support::{JsonBody, Reply, ScriptedServer};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-fake-png-bytes";
 
-fn cfg(server: &TestServer, model: &str) -> OpenAiConfig {
-    OpenAiConfig::new(server.url(), model).api_key("sk-media-secret")
+fn cfg(server: &ScriptedServer, model: &str) -> OpenAiConfig {
+    OpenAiConfig::new(server.base_url(), model).api_key("sk-media-secret")
 }
 
 fn prompt() -> GenerationRequest {
@@ -28,11 +28,11 @@ fn prompt() -> GenerationRequest {
 #[tokio::test]
 async fn image_generation_b64_json() {
     let b64 = base64::engine::general_purpose::STANDARD.encode(PNG);
-    let server = TestServer::start(vec![Reply::json(
+    let server = ScriptedServer::start(vec![Reply::json(
         200,
-        &format!(r#"{{"created":1,"data":[{{"b64_json":"{b64}"}}]}}"#),
+        format!(r#"{{"created":1,"data":[{{"b64_json":"{b64}"}}]}}"#),
     )])
-    .await;
+    .unwrap();
     let model = OpenAiImages::new(cfg(&server, "gpt-image-1"))
         .unwrap()
         .size("1024x1024");
@@ -90,7 +90,7 @@ async fn image_blocks_and_errors() {
     ];
     for (reply, want) in cases {
         let shown = format!("{reply:?}");
-        let server = TestServer::start(vec![reply]).await;
+        let server = ScriptedServer::start(vec![reply]).unwrap();
         let got = OpenAiImages::new(cfg(&server, "m"))
             .unwrap()
             .generate(&prompt())
@@ -101,11 +101,11 @@ async fn image_blocks_and_errors() {
         assert_eq!(got, want, "{shown}");
     }
     let g = {
-        let server = TestServer::start(vec![Reply::json(
+        let server = ScriptedServer::start(vec![Reply::json(
             200,
             r#"{"data":[],"refusal":"안 됩니다"}"#,
         )])
-        .await;
+        .unwrap();
         OpenAiImages::new(cfg(&server, "m"))
             .unwrap()
             .generate(&prompt())
@@ -121,13 +121,13 @@ async fn image_blocks_and_errors() {
 #[tokio::test]
 async fn image_by_url_is_downloaded() {
     // The API answers with a URL on a second server, which serves the bytes.
-    let files = TestServer::start(vec![Reply::bytes(200, "image/png", PNG.to_vec())]).await;
-    let url = format!("http://{}/files/img.png", files.addr);
-    let api = TestServer::start(vec![Reply::json(
+    let files = ScriptedServer::start(vec![Reply::bytes(200, "image/png", PNG.to_vec())]).unwrap();
+    let url = format!("http://{}/files/img.png", files.addr());
+    let api = ScriptedServer::start(vec![Reply::json(
         200,
-        &format!(r#"{{"data":[{{"url":"{url}"}}]}}"#),
+        format!(r#"{{"data":[{{"url":"{url}"}}]}}"#),
     )])
-    .await;
+    .unwrap();
     let g = OpenAiImages::new(cfg(&api, "m"))
         .unwrap()
         .generate(&prompt())
@@ -139,12 +139,12 @@ async fn image_by_url_is_downloaded() {
 
 #[tokio::test]
 async fn speech_returns_audio() {
-    let server = TestServer::start(vec![Reply::bytes(
+    let server = ScriptedServer::start(vec![Reply::bytes(
         200,
         "audio/mpeg",
         b"ID3fake-mp3".to_vec(),
     )])
-    .await;
+    .unwrap();
     let model = OpenAiSpeech::new(cfg(&server, "tts-1"))
         .unwrap()
         .voice("nova");
@@ -173,11 +173,11 @@ async fn speech_returns_audio() {
 
 #[tokio::test]
 async fn transcription_sends_multipart_and_reads_text() {
-    let server = TestServer::start(vec![Reply::json(
+    let server = ScriptedServer::start(vec![Reply::json(
         200,
         r#"{"text":" 안녕하세요 여러분 ","language":"korean","duration":2.5}"#,
     )])
-    .await;
+    .unwrap();
     let t = OpenAiTranscriber::new(cfg(&server, "whisper-1")).unwrap();
     let wav = b"RIFF\x24\x00\x00\x00WAVEfmt fake".to_vec();
     let out = t
@@ -209,7 +209,7 @@ async fn transcription_sends_multipart_and_reads_text() {
     assert!(body.contains("name=\"prompt\"\r\n\r\n인사말"), "{body}");
     assert!(r.body.windows(wav.len()).any(|w| w == wav.as_slice()));
 
-    let server = TestServer::start(vec![Reply::json(200, r#"{"txt":"oops"}"#)]).await;
+    let server = ScriptedServer::start(vec![Reply::json(200, r#"{"txt":"oops"}"#)]).unwrap();
     let err = OpenAiTranscriber::new(cfg(&server, "whisper-1"))
         .unwrap()
         .transcribe(&TranscriptionRequest::new(Media::new(
@@ -253,7 +253,7 @@ async fn transcription_usage_is_read_when_billed_in_tokens_and_unknown_otherwise
 
 #[tokio::test]
 async fn video_job_create_poll_download() {
-    let server = TestServer::start(vec![
+    let server = ScriptedServer::start(vec![
         Reply::json(
             200,
             r#"{"id":"video_abc123","object":"video","status":"queued","progress":0}"#,
@@ -268,7 +268,7 @@ async fn video_job_create_poll_download() {
         ),
         Reply::bytes(200, "video/mp4", b"\x00\x00\x00\x18ftypmp42fake".to_vec()),
     ])
-    .await;
+    .unwrap();
     let model = OpenAiVideo::new(cfg(&server, "sora-2"))
         .unwrap()
         .seconds(4)
@@ -311,14 +311,13 @@ async fn video_job_create_poll_download() {
 #[tokio::test]
 async fn video_to_file_and_moderation_block() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(vec![
+    let server = ScriptedServer::start(vec![
         Reply::json(200, r#"{"id":"vid_1","status":"completed"}"#),
         Reply::bytes(200, "video/mp4", b"mp4-bytes".to_vec()),
         Reply::json(200, r#"{"id":"vid_2","status":"queued"}"#),
         Reply::json(200, r#"{"id":"vid_2","status":"failed","error":{"code":"moderation_blocked","message":"violates policy"}}"#),
         Reply::json(200, r#"{"id":"../../etc","status":"queued"}"#),
-    ])
-    .await;
+    ]).unwrap();
     let model = OpenAiVideo::new(cfg(&server, "sora-2"))
         .unwrap()
         .poll_interval(Duration::from_millis(1))
@@ -345,10 +344,8 @@ async fn video_to_file_and_moderation_block() {
 
 #[tokio::test]
 async fn video_gives_up_after_max_wait() {
-    let replies = (0..50)
-        .map(|_| Reply::json(200, r#"{"id":"v","status":"in_progress"}"#))
-        .collect();
-    let server = TestServer::start(replies).await;
+    let replies = (0..50).map(|_| Reply::json(200, r#"{"id":"v","status":"in_progress"}"#));
+    let server = ScriptedServer::start(replies).unwrap();
     let model = OpenAiVideo::new(cfg(&server, "m"))
         .unwrap()
         .poll_interval(Duration::from_millis(10))
@@ -357,10 +354,13 @@ async fn video_gives_up_after_max_wait() {
     assert_eq!(err.kind(), ErrorKind::Timeout);
 }
 
-fn gemini(server: &TestServer) -> GeminiGenerate {
+fn gemini(server: &ScriptedServer) -> GeminiGenerate {
     GeminiGenerate::new(
-        OpenAiConfig::new(format!("http://{}/v1beta", server.addr), "gemini-1.5-flash")
-            .header("x-goog-api-key", "AIza-secret"),
+        OpenAiConfig::new(
+            format!("http://{}/v1beta", server.addr()),
+            "gemini-1.5-flash",
+        )
+        .header("x-goog-api-key", "AIza-secret"),
     )
     .unwrap()
 }
@@ -388,7 +388,7 @@ async fn gemini_text_and_blocks() {
         (r#"{"foo":1}"#, Err(ErrorKind::MalformedResponse)),
     ];
     for (body, want) in cases {
-        let server = TestServer::start(vec![Reply::json(200, body)]).await;
+        let server = ScriptedServer::start(vec![Reply::json(200, body)]).unwrap();
         let got = gemini(&server)
             .generate(
                 &GenerationRequest::new("r")
@@ -421,12 +421,11 @@ async fn gemini_text_and_blocks() {
 #[tokio::test]
 async fn gemini_image_output_and_image_safety() {
     let b64 = base64::engine::general_purpose::STANDARD.encode(PNG);
-    let server = TestServer::start(vec![
-        Reply::json(200, &format!(r#"{{"candidates":[{{"content":{{"parts":[{{"text":"여기"}},{{"inlineData":{{"mimeType":"image/png","data":"{b64}"}}}}]}},"finishReason":"STOP"}}]}}"#)),
+    let server = ScriptedServer::start(vec![
+        Reply::json(200, format!(r#"{{"candidates":[{{"content":{{"parts":[{{"text":"여기"}},{{"inlineData":{{"mimeType":"image/png","data":"{b64}"}}}}]}},"finishReason":"STOP"}}]}}"#)),
         Reply::json(200, r#"{"candidates":[{"finishReason":"IMAGE_SAFETY"}]}"#),
         Reply::json(200, r#"{"candidates":[{"content":{"parts":[{"text":"I can't draw that."}]},"finishReason":"STOP"}]}"#),
-    ])
-    .await;
+    ]).unwrap();
     let model = gemini(&server).image_output();
     assert_eq!(model.modality(), Modality::Image);
     let g = model.generate(&prompt()).await.unwrap();

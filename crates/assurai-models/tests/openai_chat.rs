@@ -11,7 +11,7 @@ use assurai_models::{
     BlockReason, ErrorKind, GenerationRequest, ImageData, ModelError, Output, TargetModel,
 };
 use proptest::prelude::*;
-use support::{Reply, TestServer};
+use support::{JsonBody, Reply, ScriptedServer};
 
 const KEY: &str = "sk-test-7f3a9c2e1b";
 
@@ -24,9 +24,9 @@ fn ok_body(text: &str) -> String {
     .to_string()
 }
 
-fn chat(server: &TestServer, stream: bool) -> OpenAiChat {
+fn chat(server: &ScriptedServer, stream: bool) -> OpenAiChat {
     OpenAiChat::new(
-        OpenAiConfig::new(server.url(), "exaone3.5:7.8b")
+        OpenAiConfig::new(server.base_url(), "exaone3.5:7.8b")
             .api_key(KEY)
             .header("X-Org", "assurai-team")
             .stream(stream),
@@ -46,17 +46,17 @@ fn req() -> GenerationRequest {
 }
 
 async fn run(reply: Reply) -> Result<assurai_models::Generation, ModelError> {
-    let server = TestServer::start(vec![reply]).await;
+    let server = ScriptedServer::start(vec![reply]).unwrap();
     chat(&server, false).generate(&req()).await
 }
 
 #[tokio::test]
 async fn success_sends_the_conversation_and_reads_text_usage_latency() {
-    let server = TestServer::start(vec![Reply::json(
+    let server = ScriptedServer::start(vec![Reply::json(
         200,
-        &ok_body("죄송하지만 도와드릴 수 없습니다."),
+        ok_body("죄송하지만 도와드릴 수 없습니다."),
     )])
-    .await;
+    .unwrap();
     let g = chat(&server, false).generate(&req()).await.unwrap();
     assert_eq!(g.output.as_text(), Some("죄송하지만 도와드릴 수 없습니다."));
     assert_eq!(g.usage.input_tokens, Some(12));
@@ -83,7 +83,8 @@ async fn success_sends_the_conversation_and_reads_text_usage_latency() {
 
 #[tokio::test]
 async fn image_input_is_sent_as_a_data_url() {
-    let server = TestServer::start(vec![Reply::json(200, &ok_body("고양이 사진입니다"))]).await;
+    let server =
+        ScriptedServer::start(vec![Reply::json(200, ok_body("고양이 사진입니다"))]).unwrap();
     let png = vec![0x89, b'P', b'N', b'G', 1, 2, 3];
     let request = GenerationRequest::new("r").user_image(
         "이 그림은 무엇인가요?",
@@ -105,7 +106,7 @@ async fn image_input_is_sent_as_a_data_url() {
 #[tokio::test]
 async fn audio_input_is_sent_as_input_audio_and_response_format_as_given() {
     use assurai_models::{AudioData, Message, Part, Role};
-    let server = TestServer::start(vec![Reply::json(200, &ok_body("{\"score\": 5}"))]).await;
+    let server = ScriptedServer::start(vec![Reply::json(200, ok_body("{\"score\": 5}"))]).unwrap();
     let wav = b"RIFF\x24\x00\x00\x00WAVEfmt ".to_vec();
     let request = GenerationRequest::new("r")
         .message(Message::new(
@@ -197,14 +198,10 @@ async fn status_codes_map_to_error_groups() {
             ErrorKind::MalformedResponse,
         ),
         (
-            Reply::Truncated {
-                status: 200,
-                body: br#"{"choices":[{"mess"#.to_vec(),
-                declared: 500,
-            },
+            Reply::truncated(200, br#"{"choices":[{"mess"#.to_vec(), 500),
             ErrorKind::Transient,
         ),
-        (Reply::Reset, ErrorKind::Transient),
+        (Reply::reset(), ErrorKind::Transient),
     ];
     for (reply, want) in cases {
         let shown = format!("{reply:?}");
@@ -336,11 +333,11 @@ fn sse_stream(pieces: &[&str], finish: &str, done: bool) -> String {
 #[tokio::test]
 async fn streaming_assembles_the_same_generation() {
     let pieces = ["죄송하지만", " 그 요청은", " 도와드릴 수 없습니다."];
-    let server = TestServer::start(vec![
+    let server = ScriptedServer::start(vec![
         Reply::sse_split(&sse_stream(&pieces, "stop", true), &[]),
-        Reply::json(200, &ok_body(&pieces.concat())),
+        Reply::json(200, ok_body(&pieces.concat())),
     ])
-    .await;
+    .unwrap();
     let streamed = chat(&server, true).generate(&req()).await.unwrap();
     let plain = chat(&server, false).generate(&req()).await.unwrap();
     assert_eq!(streamed.output, plain.output);
@@ -380,7 +377,7 @@ async fn streaming_content_filter_and_early_end() {
 }
 
 async fn run_stream(reply: Reply) -> Result<assurai_models::Generation, ModelError> {
-    let server = TestServer::start(vec![reply]).await;
+    let server = ScriptedServer::start(vec![reply]).unwrap();
     chat(&server, true).generate(&req()).await
 }
 
@@ -407,14 +404,14 @@ proptest! {
 
 #[tokio::test]
 async fn timeout_and_retry_over_http() {
-    let server = TestServer::start(vec![
-        Reply::json(200, &ok_body("늦음")).delayed(Duration::from_secs(5)),
+    let server = ScriptedServer::start(vec![
+        Reply::json(200, ok_body("늦음")).delayed(Duration::from_secs(5)),
         Reply::json(503, r#"{"error":{"message":"overloaded"}}"#),
-        Reply::Reset,
+        Reply::reset(),
         Reply::json(429, "{}").with_header("retry-after-ms", "5"),
-        Reply::json(200, &ok_body("성공")),
+        Reply::json(200, ok_body("성공")),
     ])
-    .await;
+    .unwrap();
     let model = ModelBuilder::new(chat(&server, false))
         .retry(
             RetryPolicy::new()
@@ -442,16 +439,16 @@ async fn timeout_and_retry_over_http() {
             ErrorKind::RateLimited
         ]
     );
-    assert_eq!(server.count(), 5);
+    assert_eq!(server.request_count(), 5);
 }
 
 #[tokio::test]
 async fn bad_request_is_not_retried() {
-    let server = TestServer::start(vec![
+    let server = ScriptedServer::start(vec![
         Reply::json(400, r#"{"error":{"message":"bad"}}"#),
-        Reply::json(200, &ok_body("x")),
+        Reply::json(200, ok_body("x")),
     ])
-    .await;
+    .unwrap();
     let model = ModelBuilder::new(chat(&server, false))
         .retry(RetryPolicy::new().backoff(Duration::from_millis(1), Duration::from_millis(1)))
         .build();
@@ -459,7 +456,7 @@ async fn bad_request_is_not_retried() {
         model.generate(&req()).await.unwrap_err().kind(),
         ErrorKind::BadRequest
     );
-    assert_eq!(server.count(), 1);
+    assert_eq!(server.request_count(), 1);
 }
 
 #[tokio::test]
@@ -467,13 +464,13 @@ async fn the_key_never_appears_in_errors_or_debug() {
     let echo = format!(
         r#"{{"error":{{"message":"Incorrect API key provided: {KEY}. Header X-Org=assurai-team","code":"invalid_api_key"}}}}"#
     );
-    let server = TestServer::start(vec![
+    let server = ScriptedServer::start(vec![
         Reply::json(401, &echo),
         Reply::json(500, &echo),
         Reply::json(429, &echo),
-        Reply::json(200, &format!("garbage {KEY}")),
+        Reply::json(200, format!("garbage {KEY}")),
     ])
-    .await;
+    .unwrap();
     let model = chat(&server, false);
     let debug = format!("{model:?}");
     assert!(
@@ -487,17 +484,14 @@ async fn the_key_never_appears_in_errors_or_debug() {
             assert!(!text.contains("assurai-team"), "{text}");
         }
     }
-    let cfg = OpenAiConfig::new(server.url(), "m").api_key(KEY);
+    let cfg = OpenAiConfig::new(server.base_url(), "m").api_key(KEY);
     assert!(!format!("{cfg:?}").contains(KEY));
 }
 
 #[tokio::test]
 async fn connection_refused_is_transient() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let model =
-        OpenAiChat::new(OpenAiConfig::new(format!("http://{addr}/v1"), "m").api_key(KEY)).unwrap();
+    let refused = assurai_mock_server::refused_base_url().unwrap();
+    let model = OpenAiChat::new(OpenAiConfig::new(refused, "m").api_key(KEY)).unwrap();
     let err = model.generate(&req()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transient);
     assert!(!err.to_string().contains(KEY));
@@ -508,15 +502,15 @@ async fn connection_refused_is_transient() {
 async fn oversized_responses_are_refused_not_buffered() {
     let big = ok_body(&"가".repeat(10_000));
     let stream = sse_stream(&["가나다라마바사"; 200], "stop", true);
-    let server = TestServer::start(vec![
+    let server = ScriptedServer::start(vec![
         Reply::json(200, &big),
         Reply::sse_split(&stream, &[100, 200, 300]),
         Reply::json(200, &big),
     ])
-    .await;
+    .unwrap();
     let small = |stream: bool| {
         OpenAiChat::new(
-            OpenAiConfig::new(server.url(), "m")
+            OpenAiConfig::new(server.base_url(), "m")
                 .max_response_bytes(4096)
                 .stream(stream),
         )
@@ -598,11 +592,11 @@ async fn finish_reason_is_kept_and_length_marks_truncation() {
             } else {
                 Reply::json(
                     200,
-                    &serde_json::json!({"choices": [{"message": {"content": "가나다"}, "finish_reason": finish}]}).to_string(),
+                    serde_json::json!({"choices": [{"message": {"content": "가나다"}, "finish_reason": finish}]}).to_string(),
                 )
             }
         };
-        let server = TestServer::start(vec![reply("length"), reply("stop")]).await;
+        let server = ScriptedServer::start(vec![reply("length"), reply("stop")]).unwrap();
         let g = chat(&server, stream).generate(&req()).await.unwrap();
         assert_eq!(g.finish_reason.as_deref(), Some("length"));
         assert!(g.is_truncated());
@@ -631,7 +625,7 @@ async fn a_huge_error_body_is_stored_cut_with_its_length() {
 
 #[tokio::test]
 async fn attempts_are_counted_when_every_retry_fails() {
-    let server = TestServer::start(vec![]).await; // answers 500 to every request
+    let server = ScriptedServer::start(vec![]).unwrap(); // answers 500 to every request
     let model = ModelBuilder::new(chat(&server, false))
         .retry(
             RetryPolicy::new()
@@ -648,10 +642,8 @@ async fn attempts_are_counted_when_every_retry_fails() {
 #[tokio::test]
 async fn the_circuit_breaker_opens_after_consecutive_refusals_and_auth_failures() {
     use assurai_models::layers::{CircuitBreaker, FailureClass};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let dead = OpenAiChat::new(OpenAiConfig::new(format!("http://{addr}/v1"), "m")).unwrap();
+    let refused = assurai_mock_server::refused_base_url().unwrap();
+    let dead = OpenAiChat::new(OpenAiConfig::new(refused, "m")).unwrap();
     let err = dead.generate(&req()).await.unwrap_err();
     assert_eq!(
         FailureClass::of(&err),
@@ -676,15 +668,15 @@ async fn the_circuit_breaker_opens_after_consecutive_refusals_and_auth_failures(
 
     // 401s: a success in between resets the count.
     let denied = || Reply::json(401, r#"{"error":{"message":"bad key"}}"#);
-    let server = TestServer::start(vec![
+    let server = ScriptedServer::start(vec![
         denied(),
         denied(),
-        Reply::json(200, &ok_body("안녕")),
+        Reply::json(200, ok_body("안녕")),
         denied(),
         denied(),
         denied(),
     ])
-    .await;
+    .unwrap();
     let breaker = CircuitBreaker::new(3);
     let model = ModelBuilder::new(chat(&server, false))
         .circuit_breaker(breaker.clone())

@@ -22,5 +22,5 @@ mod openai_chat;
 mod replay_registry;
 // JSON forms of requests and generations, and data URLs, round-trip exactly.
 mod serde_forms;
-// A scripted HTTP/1.1 server on 127.0.0.1 for tests and the benchmark.
+// The scripted server of assurai-mock-server, and the JSON of the requests it records.
 mod support;
