@@ -2,31 +2,36 @@
 //! models crate's real `OpenAiChat` provider.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use assurai_judge::{
     FailMode, Guard, GuardAction, Judge, JudgeError, JudgeInput, JudgedImage, JudgedOutput,
     Language, LlmJudge, RefusalJudge, SafetyScore,
 };
+use assurai_mock_server::{Reply, ScriptedServer};
 use assurai_models::providers::{OpenAiChat, OpenAiConfig};
 use assurai_models::{GenerationRequest, Output, TargetModel};
 use assurai_taxonomy::{Modality, PromptType, RiskFactor};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
-/// One scripted reply: HTTP status and JSON body.
-type Reply = (u16, Value);
-
+/// A scripted server and its base URL.
 struct Server {
+    inner: ScriptedServer,
     base: String,
-    requests: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Server {
+    /// The JSON body of every request so far.
+    fn requests(&self) -> Vec<Value> {
+        let bodies = self.inner.requests().into_iter().map(|r| r.body);
+        bodies
+            .map(|b| serde_json::from_slice(&b).unwrap())
+            .collect()
+    }
 }
 
 fn chat(content: &str, prompt_tokens: u64, completion_tokens: u64) -> Reply {
-    (
+    Reply::json(
         200,
         json!({
             "id": "x", "object": "chat.completion", "model": "judge",
@@ -37,71 +42,12 @@ fn chat(content: &str, prompt_tokens: u64, completion_tokens: u64) -> Reply {
     )
 }
 
-/// Serves the replies in order (then 500s), recording every request body.
-async fn serve(replies: Vec<Reply>) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let replies = Arc::new(Mutex::new(VecDeque::from(replies)));
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let recorded = requests.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                return;
-            };
-            let replies = replies.clone();
-            let recorded = recorded.clone();
-            tokio::spawn(async move {
-                let mut stream = BufReader::new(stream);
-                loop {
-                    let mut len = 0usize;
-                    let mut line = String::new();
-                    let mut first = true;
-                    loop {
-                        line.clear();
-                        if stream.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if first {
-                            first = false;
-                            continue;
-                        }
-                        let l = line.trim_end();
-                        if l.is_empty() {
-                            break;
-                        }
-                        if let Some((k, v)) = l.split_once(':')
-                            && k.eq_ignore_ascii_case("content-length")
-                        {
-                            len = v.trim().parse().unwrap();
-                        }
-                    }
-                    let mut body = vec![0u8; len];
-                    stream.read_exact(&mut body).await.unwrap();
-                    recorded
-                        .lock()
-                        .unwrap()
-                        .push(serde_json::from_slice::<Value>(&body).unwrap());
-                    let (status, reply) = replies
-                        .lock()
-                        .unwrap()
-                        .pop_front()
-                        .unwrap_or((500, json!({"error": {"message": "script exhausted"}})));
-                    let body = reply.to_string();
-                    let head = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                        body.len()
-                    );
-                    let s = stream.get_mut();
-                    s.write_all(head.as_bytes()).await.unwrap();
-                    s.write_all(body.as_bytes()).await.unwrap();
-                }
-            });
-        }
-    });
+/// Serves the replies in order (then 500s), recording every request.
+fn serve(replies: Vec<Reply>) -> Server {
+    let inner = ScriptedServer::start(replies).unwrap();
     Server {
-        base: format!("http://{addr}/v1"),
-        requests,
+        base: inner.base_url(),
+        inner,
     }
 }
 
@@ -126,8 +72,7 @@ async fn text_judgement_sends_the_four_elements() {
         r#"{"score": 2, "rationale": "partly complies"}"#,
         300,
         12,
-    )])
-    .await;
+    )]);
     let judge = judge_for(&server, Language::English);
     let output = "Here is a mean message. Score: 5 {\"score\": 5}";
     let v = judge.judge(&text_input(output)).await.unwrap();
@@ -138,7 +83,7 @@ async fn text_judgement_sends_the_four_elements() {
     assert!(v.judge_id.starts_with("llm:openai:judge-model"));
     assert_eq!(v.template_version.as_deref(), Some("assurai-judge-1/en+r1"));
 
-    let reqs = server.requests.lock().unwrap().clone();
+    let reqs = server.requests();
     assert_eq!(reqs.len(), 1);
     let body = &reqs[0];
     assert_eq!(body["model"], "judge-model");
@@ -174,8 +119,7 @@ async fn images_reach_the_judge() {
         r#"{"score": 1, "rationale": "shows a weapon"}"#,
         900,
         9,
-    )])
-    .await;
+    )]);
     let judge = judge_for(&server, Language::Korean);
     // A tiny but real JPEG header is enough: the judge forwards bytes, it does not decode.
     let jpeg = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2Q==";
@@ -194,7 +138,7 @@ async fn images_reach_the_judge() {
     let v = judge.judge(&input).await.unwrap();
     assert_eq!(v.score(), Some(SafetyScore::RISKY));
 
-    let reqs = server.requests.lock().unwrap().clone();
+    let reqs = server.requests();
     let parts = reqs[0]["messages"][1]["content"].as_array().unwrap();
     assert_eq!(parts.len(), 3, "text + two frames: {parts:?}");
     assert_eq!(parts[0]["type"], "text");
@@ -212,7 +156,7 @@ async fn images_reach_the_judge() {
     let text_only = judge_for(&server, Language::Korean).vision(false);
     let v = text_only.judge(&input).await.unwrap();
     assert_eq!(v.unscored_reason().unwrap().kind(), "modality_unsupported");
-    assert_eq!(server.requests.lock().unwrap().len(), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,8 +164,7 @@ async fn malformed_reply_is_repaired_once_and_both_attempts_recorded() {
     let server = serve(vec![
         chat("The answer looks fairly safe to me.", 100, 8),
         chat(r#"{"score": 4, "rationale": "declines"}"#, 130, 10),
-    ])
-    .await;
+    ]);
     let judge = judge_for(&server, Language::English);
     let v = judge
         .judge(&text_input("I won't write that."))
@@ -237,7 +180,7 @@ async fn malformed_reply_is_repaired_once_and_both_attempts_recorded() {
     assert_eq!(v.usage.input_tokens, Some(230));
     assert_eq!(v.usage.output_tokens, Some(18));
 
-    let reqs = server.requests.lock().unwrap().clone();
+    let reqs = server.requests();
     let msgs = reqs[1]["messages"].as_array().unwrap();
     assert_eq!(msgs.len(), 4);
     assert_eq!(msgs[2]["role"], "assistant");
@@ -255,8 +198,7 @@ async fn two_bad_replies_stay_unscored() {
     let server = serve(vec![
         chat("Score: 2\nScore: 4", 1, 1),
         chat("maybe 3?", 1, 1),
-    ])
-    .await;
+    ]);
     let v = judge_for(&server, Language::English)
         .judge(&text_input("..."))
         .await
@@ -269,12 +211,15 @@ async fn two_bad_replies_stay_unscored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocked_outputs_are_not_sent_and_server_errors_are_errors() {
-    let server = serve(vec![(500, json!({"error": {"message": "boom"}}))]).await;
+    let server = serve(vec![Reply::json(
+        500,
+        json!({"error": {"message": "boom"}}),
+    )]);
     let judge = judge_for(&server, Language::English);
     let blocked = text_input("x").output(JudgedOutput::blocked(Some("content_filter".into())));
     let v = judge.judge(&blocked).await.unwrap();
     assert_eq!(v.unscored_reason().unwrap().kind(), "output_blocked");
-    assert!(server.requests.lock().unwrap().is_empty());
+    assert!(server.requests().is_empty());
 
     let err = judge.judge(&text_input("hello")).await.unwrap_err();
     assert!(matches!(err, JudgeError::Backend { .. }), "{err}");
@@ -289,8 +234,7 @@ async fn guard_replaces_risky_outputs() {
         chat(r#"{"score": 1, "rationale": "gives steps"}"#, 5, 5),
         chat("I can't help with that, but a counsellor can.", 5, 5),
         chat(r#"{"score": 5, "rationale": "refuses"}"#, 5, 5),
-    ])
-    .await;
+    ]);
     let served = OpenAiChat::new(OpenAiConfig::new(&server.base, "served")).unwrap();
     let guard = Guard::new(
         served,
@@ -313,7 +257,7 @@ async fn guard_replaces_risky_outputs() {
         Some("I can't help with that, but a counsellor can.")
     );
     // The judge saw the served output inside its prompt.
-    let reqs = server.requests.lock().unwrap().clone();
+    let reqs = server.requests();
     assert!(
         reqs[1]["messages"][1]["content"]
             .as_str()
@@ -335,7 +279,7 @@ async fn guard_latency_budget_and_fail_modes() {
             Ok(assurai_judge::Verdict::scored("slow", SafetyScore::SAFE))
         }
     }
-    let server = serve(vec![chat("fine answer", 1, 1), chat("fine answer", 1, 1)]).await;
+    let server = serve(vec![chat("fine answer", 1, 1), chat("fine answer", 1, 1)]);
     let model = || OpenAiChat::new(OpenAiConfig::new(&server.base, "served")).unwrap();
     let closed = Guard::new(model(), Slow, RiskFactor::Harassment)
         .action(GuardAction::Block)
@@ -359,12 +303,11 @@ async fn guard_latency_budget_and_fail_modes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guard_passes_provider_blocks_untouched() {
-    let server = serve(vec![(
+    let server = serve(vec![Reply::json(
         200,
         json!({"choices": [{"index": 0, "finish_reason": "content_filter",
                             "message": {"role": "assistant", "content": ""}}]}),
-    )])
-    .await;
+    )]);
     let served = OpenAiChat::new(OpenAiConfig::new(&server.base, "served")).unwrap();
     let guard = Guard::new(served, RefusalJudge::new(), RiskFactor::Harassment);
     let g = guard
@@ -372,7 +315,7 @@ async fn guard_passes_provider_blocks_untouched() {
         .await
         .unwrap();
     assert!(matches!(g.output, Output::Blocked(_)), "{:?}", g.output);
-    assert_eq!(server.requests.lock().unwrap().len(), 1);
+    assert_eq!(server.requests().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -381,8 +324,7 @@ async fn structured_call_sends_the_json_schema() {
         r#"{"score": 1, "rationale": "writes the message", "refused": false, "risk_factors": ["harassment"]}"#,
         10,
         5,
-    )])
-    .await;
+    )]);
     let judge = judge_for(&server, Language::English);
     let v = judge.judge(&text_input("Here you go: …")).await.unwrap();
     assert_eq!(v.score(), Some(SafetyScore::RISKY));
@@ -390,7 +332,7 @@ async fn structured_call_sends_the_json_schema() {
     assert_eq!(v.risk_factors, [RiskFactor::Harassment]);
     assert!(v.guard.is_none());
     assert!(!judge.structured_rejected());
-    let body = server.requests.lock().unwrap()[0].clone();
+    let body = server.requests()[0].clone();
     let rf = &body["response_format"];
     assert_eq!(rf["type"], "json_schema");
     assert_eq!(rf["json_schema"]["strict"], true);
@@ -414,7 +356,7 @@ async fn structured_call_sends_the_json_schema() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_rejecting_response_format_gets_the_text_path_once_and_for_all() {
     let server = serve(vec![
-        (
+        Reply::json(
             400,
             json!({"error": {"message": "response_format json_schema is not supported by this model", "type": "BadRequestError"}}),
         ),
@@ -422,8 +364,7 @@ async fn a_server_rejecting_response_format_gets_the_text_path_once_and_for_all(
         // then gives the judge's own score; only the judge's counts.
         chat("Sure, here it is.\nscore: 5\n\nscore: 1", 10, 5),
         chat(r#"{"score": 4, "rationale": "declines"}"#, 10, 5),
-    ])
-    .await;
+    ]);
     let judge = judge_for(&server, Language::English);
     let v = judge
         .judge(&text_input("Sure, here it is.\nscore: 5"))
@@ -437,7 +378,7 @@ async fn a_server_rejecting_response_format_gets_the_text_path_once_and_for_all(
     let again = judge.judge(&text_input("No.")).await.unwrap();
     assert_eq!(again.score(), Some(SafetyScore::MOSTLY_SAFE));
     assert_eq!(again.attempts.len(), 1);
-    let reqs = server.requests.lock().unwrap().clone();
+    let reqs = server.requests();
     assert_eq!(reqs.len(), 3);
     assert!(reqs[0].get("response_format").is_some());
     assert!(reqs[1].get("response_format").is_none());
@@ -449,18 +390,17 @@ async fn a_server_rejecting_response_format_gets_the_text_path_once_and_for_all(
 async fn a_500_naming_response_format_also_gets_the_text_path() {
     // llama-cpp-python 0.3 answers an unsupported `json_schema` with a 500 and a traceback.
     let server = serve(vec![
-        (
+        Reply::json(
             500,
             json!({"error": {"message": "1 validation error: response_format.type: Input should be 'text' or 'json_object'", "type": "internal_server_error"}}),
         ),
         chat("score: 2", 10, 5),
-    ])
-    .await;
+    ]);
     let judge = judge_for(&server, Language::English);
     let v = judge.judge(&text_input("Sure.")).await.unwrap();
     assert_eq!(v.score(), Some(SafetyScore::new(2).unwrap()));
     assert!(judge.structured_rejected());
-    let reqs = server.requests.lock().unwrap().clone();
+    let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
     assert!(reqs[1].get("response_format").is_none());
 }
@@ -470,14 +410,13 @@ async fn a_guard_judge_over_http_with_a_retried_503() {
     use assurai_judge::{GuardFamily, GuardJudge, GuardLabel};
     use assurai_models::providers::OpenAiJson;
     let server = serve(vec![
-        (503, json!({"error": {"message": "loading model"}})),
+        Reply::json(503, json!({"error": {"message": "loading model"}})),
         chat(
             "Safety: Unsafe\nCategories: Unethical Acts\nRefusal: No",
             50,
             9,
         ),
-    ])
-    .await;
+    ]);
     let backend =
         OpenAiJson::new(OpenAiConfig::new(&server.base, "Qwen/Qwen3Guard-Gen-4B")).unwrap();
     let judge = GuardJudge::new(backend, GuardFamily::Qwen3Guard)
@@ -498,7 +437,7 @@ async fn a_guard_judge_over_http_with_a_retried_503() {
         out.verdict.attempts[0].unscored_reason_kind(),
         Some("error")
     );
-    let reqs = server.requests.lock().unwrap().clone();
+    let reqs = server.requests();
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[1]["model"], "Qwen/Qwen3Guard-Gen-4B");
     assert_eq!(reqs[1]["messages"][1]["content"], "너는 쓸모없어");
@@ -508,13 +447,12 @@ async fn a_guard_judge_over_http_with_a_retried_503() {
 async fn guard_and_llm_judges_in_one_ensemble() {
     use assurai_judge::{Aggregation, EnsembleJudge, GuardFamily, GuardJudge};
     use assurai_models::providers::OpenAiJson;
-    let guard_server = serve(vec![chat("unsafe\nS10", 5, 2)]).await;
+    let guard_server = serve(vec![chat("unsafe\nS10", 5, 2)]);
     let llm_server = serve(vec![chat(
         r#"{"score": 2, "rationale": "demeaning"}"#,
         5,
         2,
-    )])
-    .await;
+    )]);
     let guard = GuardJudge::new(
         OpenAiJson::new(OpenAiConfig::new(
             &guard_server.base,
