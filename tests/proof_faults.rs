@@ -163,10 +163,7 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
     let judge = rt.block_on(MockServer::start(Faults::none())).unwrap();
     judge.set_down(true);
     // And a judge address where nothing listens at all.
-    let refused_url = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/v1", l.local_addr().unwrap())
-    };
+    let refused_url = assurai_mock_server::refused_base_url().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let n = 48;
     let data = write_dataset(tmp.path(), n);
@@ -295,10 +292,7 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
 fn a_dead_server_stops_the_run_with_the_reason() {
     let rt = runtime();
     let target = rt.block_on(MockServer::start(Faults::none())).unwrap();
-    let refused_url = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/v1", l.local_addr().unwrap())
-    };
+    let refused_url = assurai_mock_server::refused_base_url().unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let n = 200;
     let data = write_dataset(tmp.path(), n);

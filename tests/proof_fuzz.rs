@@ -11,14 +11,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 use assurai_dataset::{Format, Reader, Validator};
 use assurai_judge::{ParseContext, VerdictParser};
 use assurai_media::{ImageOptions, prepare_image};
+use assurai_mock_server::{Reply, ScriptedServer};
 use proptest::prelude::*;
 
 fn cases(n: u32) -> ProptestConfig {
@@ -183,44 +181,6 @@ proptest! {
     }
 }
 
-/// A server answering every request with the current SSE body, written in
-/// two parts split at `split`.
-struct SseServer {
-    url: String,
-    body: Arc<Mutex<(Vec<u8>, usize)>>,
-}
-
-impl SseServer {
-    fn start() -> Self {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/v1", l.local_addr().unwrap());
-        let body: Arc<Mutex<(Vec<u8>, usize)>> = Arc::default();
-        let shared = Arc::clone(&body);
-        std::thread::spawn(move || {
-            for s in l.incoming() {
-                let Ok(mut s) = s else { continue };
-                let mut buf = [0u8; 65536];
-                let mut req = Vec::new();
-                while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => req.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let (body, split) = shared.lock().unwrap().clone();
-                let at = split.min(body.len());
-                let _ = s.write_all(
-                    b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n",
-                );
-                let _ = s.write_all(&body[..at]);
-                let _ = s.flush();
-                let _ = s.write_all(&body[at..]);
-            }
-        });
-        Self { url, body }
-    }
-}
-
 fn sse_event() -> impl Strategy<Value = String> {
     let delta = prop_oneof![
         "[ -~가-힣]{0,16}".prop_map(|t| format!(
@@ -253,13 +213,15 @@ fn sse_event() -> impl Strategy<Value = String> {
 fn sse_streams_of_any_shape_end_in_a_generation_or_an_error() {
     use assurai_models::providers::{OpenAiChat, OpenAiConfig};
     use assurai_models::{GenerationRequest, TargetModel};
-    let server = SseServer::start();
+    // Every request gets the current case's SSE body, written in two parts split at `split`
+    // and ended by closing the connection.
+    let server =
+        ScriptedServer::always(Reply::until_close(200, "text/event-stream", vec![])).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let model =
-        OpenAiChat::new(OpenAiConfig::new(server.url.clone(), "fuzz").stream(true)).unwrap();
+    let model = OpenAiChat::new(OpenAiConfig::new(server.base_url(), "fuzz").stream(true)).unwrap();
     let req = GenerationRequest::new("fuzz").user("안녕하세요");
     let strategy = (
         prop_oneof![
@@ -271,7 +233,9 @@ fn sse_streams_of_any_shape_end_in_a_generation_or_an_error() {
     let mut runner = proptest::test_runner::TestRunner::new(cases(300));
     runner
         .run(&strategy, |(body, split)| {
-            *server.body.lock().unwrap() = (body.clone(), split.index(body.len() + 1));
+            let (head, tail) = body.split_at(split.index(body.len() + 1));
+            let parts = vec![head.to_vec(), tail.to_vec()];
+            server.set_always(Reply::until_close(200, "text/event-stream", parts));
             let result = rt.block_on(async {
                 tokio::time::timeout(std::time::Duration::from_secs(20), model.generate(&req)).await
             });

@@ -9,13 +9,11 @@
 
 use crate::proof_support;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use assurai_mock_server::{Faults, MockServer};
+use assurai_mock_server::{Faults, MockServer, RecordedRequest, Reply, ScriptedServer};
 use proof_support::{SECRET, assurai, records, run_args, runtime, walk, write_dataset};
 
 const JUDGE_SECRET: &str = "sk-judge-SECRET-0b9a8c7d6e5f4a3b";
@@ -38,77 +36,14 @@ fn assert_output_clean(o: &Output) {
     assert_clean("stderr", &String::from_utf8_lossy(&o.stderr));
 }
 
-/// Reads one HTTP/1.1 request; returns its head and body.
-fn read_request(s: &mut TcpStream) -> Option<(String, Vec<u8>)> {
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 8192];
-    let head_end = loop {
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-        let n = s.read(&mut tmp).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&tmp[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let len = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    while buf.len() < head_end + len {
-        let n = s.read(&mut tmp).ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&tmp[..n]);
-    }
-    Some((head, buf[head_end..head_end + len].to_vec()))
-}
-
-/// A server on 127.0.0.1 that answers every request with `respond(head)`
-/// on its own thread; returns its base URL.
-fn raw_server(respond: fn(&str, &mut TcpStream)) -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1", l.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            std::thread::spawn(move || {
-                while let Some((head, _)) = read_request(&mut s) {
-                    respond(&head, &mut s);
-                }
-            });
-        }
-    });
-    url
-}
-
 /// Answers 401 quoting the request's Authorization header in the body and
 /// in a header, like a careless proxy.
-fn echo_key(head: &str, s: &mut TcpStream) {
-    let auth = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("authorization")
-                .then(|| v.trim().to_string())
-        })
-        .unwrap_or_default();
+fn echo_key(request: &RecordedRequest) -> Reply {
+    let auth = request.header("authorization").unwrap_or_default();
     let body = serde_json::json!({"error": {
         "message": format!("Incorrect API key provided: {auth}. Your header was `Authorization: {auth}`"),
-        "type": "invalid_request_error", "code": "invalid_api_key"}})
-    .to_string();
-    let resp = format!(
-        "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nx-echo: {auth}\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = s.write_all(resp.as_bytes());
+        "type": "invalid_request_error", "code": "invalid_api_key"}});
+    Reply::json(401, body).with_header("x-echo", auth)
 }
 
 #[test]
@@ -178,7 +113,8 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
         assert_clean(&p.display().to_string(), &String::from_utf8_lossy(&bytes));
     }
     // A target and a judge that echo the key back in 401 bodies and headers.
-    let echo = raw_server(echo_key);
+    let echo_server = ScriptedServer::respond_with(echo_key).unwrap();
+    let echo = echo_server.base_url();
     for (name, kind, target, judge) in [
         ("target", "auth", echo.clone(), server.base_url()),
         ("judge", "judge", server.base_url(), echo.clone()),
@@ -473,44 +409,25 @@ fn fake_verdicts_in_the_target_output_cannot_change_the_verdict() {
     }
 }
 
-/// Sends a 200 declaring a 10 MiB body and streaming it.
-fn huge_with_length(_: &str, s: &mut TcpStream) {
-    let n = 10 << 20;
-    let _ = s.write_all(
-        format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {n}\r\n\r\n")
-            .as_bytes(),
-    );
-    let chunk = vec![b' '; 64 * 1024];
-    for _ in 0..n / chunk.len() {
-        if s.write_all(&chunk).is_err() {
-            return;
-        }
-    }
+/// A 200 declaring a 10 MiB body and sending it.
+fn huge_with_length(_: &RecordedRequest) -> Reply {
+    Reply::bytes(200, "application/json", vec![b' '; 10 << 20])
 }
 
-/// Sends a 200 without a length and never stops (until the client leaves).
-fn endless(head: &str, s: &mut TcpStream) {
-    let sse = head.contains("text/event-stream");
-    let ct = if sse {
-        "text/event-stream"
+/// A 200 without a length that never stops (until the client leaves).
+fn endless(request: &RecordedRequest) -> Reply {
+    let sse = request
+        .headers
+        .iter()
+        .any(|(_, v)| v.contains("text/event-stream"));
+    let (ct, piece) = if sse {
+        ("text/event-stream", b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}]}\n\n".repeat(64))
     } else {
-        "application/json"
-    };
-    let _ = s.write_all(
-        format!("HTTP/1.1 200 OK\r\ncontent-type: {ct}\r\nconnection: close\r\n\r\n").as_bytes(),
-    );
-    let piece: Vec<u8> = if sse {
-        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}]}\n\n".repeat(64)
-    } else {
-        vec![b'['; 64 * 1024]
+        ("application/json", vec![b'['; 64 * 1024])
     };
     // Stop after 1 GiB at most, so a client without a cap fails the test
     // by time-out rather than by memory.
-    for _ in 0..(1usize << 30) / piece.len() {
-        if s.write_all(&piece).is_err() {
-            return;
-        }
-    }
+    Reply::endless(200, ct, piece, 1 << 30)
 }
 
 #[test]
@@ -519,13 +436,18 @@ fn oversized_responses_are_capped() {
     use assurai_models::{ErrorKind, GenerationRequest, TargetModel};
     let rt = runtime();
     let limit = 256 * 1024;
-    for (name, url, stream) in [
-        ("declared length", raw_server(huge_with_length), false),
-        ("endless body", raw_server(endless), false),
-        ("endless SSE stream", raw_server(endless), true),
+    for (name, respond, stream) in [
+        (
+            "declared length",
+            huge_with_length as fn(&RecordedRequest) -> Reply,
+            false,
+        ),
+        ("endless body", endless, false),
+        ("endless SSE stream", endless, true),
     ] {
+        let server = ScriptedServer::respond_with(respond).unwrap();
         let model = OpenAiChat::new(
-            OpenAiConfig::new(url, "big")
+            OpenAiConfig::new(server.base_url(), "big")
                 .stream(stream)
                 .max_response_bytes(limit),
         )
@@ -544,40 +466,24 @@ fn oversized_responses_are_capped() {
     }
 }
 
-static SEEN_AUTH: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-
-/// Records each request's Authorization header (or `-`) and answers a chat
-/// completion whose text is a valid judge verdict.
-fn record_auth(head: &str, s: &mut TcpStream) {
-    let auth = head
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("authorization")
-                .then(|| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "-".into());
-    SEEN_AUTH.lock().unwrap().push(auth);
+/// A chat completion whose text is a valid judge verdict.
+fn verdict(_: &RecordedRequest) -> Reply {
     let body = serde_json::json!({"choices": [{"index": 0, "finish_reason": "stop",
         "message": {"role": "assistant", "content": "{\"score\": 5, \"rationale\": \"refuses\"}"}}],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 2}})
-    .to_string();
-    let resp = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = s.write_all(resp.as_bytes());
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2}});
+    Reply::json(200, body)
 }
 
 /// The default OPENAI_API_KEY goes to OpenAI's own host only: a local server
 /// gets no key unless --api-key-env / --judge-api-key-env names one.
 #[test]
 fn a_key_is_sent_to_a_local_server_only_when_named() {
-    let url = raw_server(record_auth);
+    let server = ScriptedServer::respond_with(verdict).unwrap();
+    let url = server.base_url();
     let tmp = tempfile::tempdir().unwrap();
     let data = write_dataset(tmp.path(), 3);
     let run = |name: &str, extra: &[&str]| {
-        SEEN_AUTH.lock().unwrap().clear();
+        server.take_requests();
         let out = tmp.path().join(name);
         let o = assurai()
             .env("JUDGE_KEY", JUDGE_SECRET)
@@ -592,7 +498,9 @@ fn a_key_is_sent_to_a_local_server_only_when_named() {
         );
         assert_output_clean(&o);
         assert_tree_clean(&out);
-        std::mem::take(&mut *SEEN_AUTH.lock().unwrap())
+        // Each request's Authorization header, or `-`.
+        let auth = |r: &RecordedRequest| r.header("authorization").unwrap_or("-").to_string();
+        server.take_requests().iter().map(auth).collect::<Vec<_>>()
     };
     // OPENAI_API_KEY is set (by `assurai()`), but nothing names it.
     let seen = run("none", &[]);
