@@ -223,7 +223,7 @@ async fn transcription_sends_multipart_and_reads_text() {
 
 #[tokio::test]
 async fn transcription_usage_is_read_when_billed_in_tokens_and_unknown_otherwise() {
-    let server = TestServer::start(vec![
+    let server = ScriptedServer::start(vec![
         Reply::json(
             200,
             r#"{"text":"네","usage":{"type":"tokens","input_tokens":14,"output_tokens":45,"total_tokens":59}}"#,
@@ -232,8 +232,7 @@ async fn transcription_usage_is_read_when_billed_in_tokens_and_unknown_otherwise
             200,
             r#"{"text":"네","usage":{"type":"duration","seconds":3}}"#,
         ),
-    ])
-    .await;
+    ]).unwrap();
     let t = OpenAiTranscriber::new(cfg(&server, "gpt-4o-transcribe")).unwrap();
     let request = TranscriptionRequest::new(Media::new("audio/wav", vec![1, 2]));
     let billed = t.transcribe(&request).await.unwrap();
