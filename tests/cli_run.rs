@@ -546,3 +546,58 @@ fn guard_judges_are_recorded_and_reported_beside_an_llm_judge() {
     assert_eq!(report["guards"][0]["unparseable"], 8);
     assert_eq!(report["guards"][0]["n"], 0);
 }
+
+/// A text target runs only the text instances by default, and says how many it left out;
+/// `--all-modalities` runs everything.
+#[test]
+fn a_text_target_leaves_out_other_modalities_and_says_so() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start(Faults::none())).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut lines = Vec::new();
+    for (i, modality) in ["text", "image", "text", "video", "audio"]
+        .iter()
+        .enumerate()
+    {
+        lines.push(
+            serde_json::json!({"id": format!("m-{i}"), "risk_factor": "fraud", "prompt_type": "q_only",
+                "modality": modality, "prompt": format!("질문 {i}")})
+            .to_string(),
+        );
+    }
+    let data = tmp.path().join("mixed.jsonl");
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = tmp.path().join(name);
+        let o = assurai()
+            .args([
+                "run",
+                "--dataset",
+                data.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--target",
+                &format!("openai:target-a@{}", server.base_url()),
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        (o, records(&out))
+    };
+    let (o, recs) = run("default", &[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    assert!(recs.iter().all(|r| r["modality"] == "text"));
+    assert!(stderr.contains("left out 3 instances"), "{stderr}");
+    assert!(stderr.contains("--all-modalities"), "{stderr}");
+    let (o, recs) = run("all", &["--all-modalities"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(recs.len(), 5);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("left out"));
+}

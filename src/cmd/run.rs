@@ -103,6 +103,10 @@ pub(crate) struct Args {
     /// Language of the judge prompt.
     #[arg(long, value_enum, default_value_t = Lang::Ko)]
     judge_lang: Lang,
+    /// Run every instance, also those whose modality the target does not produce (by default a
+    /// text model runs only text instances, and says how many it left out).
+    #[arg(long)]
+    all_modalities: bool,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -264,6 +268,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     config.reliability.timeout = Duration::from_secs_f64(args.timeout_s);
     config.reliability.rate_limit = rate;
     config.transcriber = args.transcriber.clone();
+    config.all_modalities = args.all_modalities;
     config.judge_frames = std::num::NonZeroUsize::new(args.judge_frames as usize)
         .unwrap_or(std::num::NonZeroUsize::MIN);
     config.judge_audio = args.judge_audio;
@@ -285,6 +290,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let report = write_report(&[args.out.as_path()], &args.out)?;
+    if let Some((n, modality)) = outcome.left_out {
+        eprintln!(
+            "left out {n} instances whose modality is not {modality} (the target produces only \
+             {modality}; their answers would be scored from the wrong kind of output): add \
+             --all-modalities to run them anyway"
+        );
+    }
     print_summary(&outcome, &report, args.json)?;
     if let Some(reason) = config
         .reliability

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use assurai_dataset::{Allocation, Dataset, Instance, Sampler, Shard, Validator};
 use assurai_judge::Language;
-use assurai_models::{GenerationSettings, ModelSpec, Registry, Transcriber};
+use assurai_models::{GenerationSettings, Modality, ModelSpec, Registry, Transcriber};
 
 use crate::setup::{Reliability, build_judges, build_target, replay_target, replays_dataset};
 use crate::{
@@ -78,6 +78,11 @@ pub struct EvalConfig {
     /// release format, a field mapping); `None` opens `dataset` as a plain
     /// file. Its format and preset are part of the manifest configuration.
     pub source: Option<Dataset>,
+    /// Run every instance whatever its modality. Off (the default), a live target runs only the
+    /// instances whose modality it produces ([`TargetModel::modality`](assurai_models::TargetModel::modality)):
+    /// image, video and audio instances sent to a text model would be scored from text answers.
+    /// Replayed targets always run every instance they have an output for.
+    pub all_modalities: bool,
 }
 
 impl EvalConfig {
@@ -111,6 +116,7 @@ impl EvalConfig {
             judge_frames: NonZeroUsize::MIN,
             judge_audio: false,
             source: None,
+            all_modalities: false,
         }
     }
 
@@ -165,6 +171,9 @@ pub struct EvalOutcome {
     pub resumed: usize,
     /// Whether a torn last line was repaired on open.
     pub repaired_torn_line: bool,
+    /// Instances left out because the target does not produce their modality (see
+    /// [`EvalConfig::all_modalities`]), and that modality.
+    pub left_out: Option<(u64, Modality)>,
 }
 
 /// Runs a whole evaluation: reads the dataset once before the first model
@@ -195,17 +204,35 @@ pub async fn evaluate(
     for spec in &config.judges {
         config.judge_registry.check(&spec.parse::<JudgeSpec>()?)?;
     }
-    let selection = select(&dataset, &target_spec, config)?;
-    let target = match &selection.recorded {
-        Some(recorded) => replay_target(Arc::clone(recorded)),
-        None => build_target(
+    // A target other than a replay of the dataset is built before the scan:
+    // its modality selects the instances.
+    let built = match replays_dataset(&target_spec, &dataset) {
+        Some(_) => None,
+        None => Some(build_target(
             &target_spec,
             &dataset,
             &config.registry,
             config.api_key_env.as_deref(),
             &config.reliability,
-        )?,
+        )?),
     };
+    let produces = built
+        .as_ref()
+        .filter(|t| !t.is_replay && !config.all_modalities)
+        .map(|t| t.model.modality());
+    let selection = select(&dataset, &target_spec, config, produces)?;
+    let target = match (built, &selection.recorded) {
+        (Some(target), _) => target,
+        (None, Some(recorded)) => replay_target(Arc::clone(recorded)),
+        (None, None) => {
+            return Err(RunError::setup(format!(
+                "{target_spec}: no recorded responses to replay"
+            )));
+        }
+    };
+    let selection_left_out = produces
+        .filter(|_| selection.left_out > 0)
+        .map(|m| (selection.left_out, m));
     let judges = build_judges(
         &config.judges,
         &config.judge_registry,
@@ -285,6 +312,7 @@ pub async fn evaluate(
         summary,
         resumed: resume.n_completed(),
         repaired_torn_line: resume.torn().is_some(),
+        left_out: selection_left_out,
     })
 }
 
@@ -301,6 +329,10 @@ struct Selection {
     /// The recorded responses of the replayed model, when the target replays
     /// the dataset (only of the instances the run will use).
     recorded: Option<Arc<RecordedResponses>>,
+    /// The only modality to run (the live target's), or `None` for all.
+    produces: Option<Modality>,
+    /// Instances of the shard left out because their modality is not `produces`.
+    left_out: u64,
 }
 
 impl Selection {
@@ -312,6 +344,7 @@ impl Selection {
         }
         let shard = config.shard;
         let recorded = self.recorded;
+        let produces = self.produces;
         let it = dataset
             .records()
             .map_err(RunError::Dataset)?
@@ -319,6 +352,7 @@ impl Selection {
             .filter(move |r| match r {
                 Ok(i) => {
                     shard.is_none_or(|s| s.contains(&i.id))
+                        && produces.is_none_or(|m| i.modality == m)
                         && recorded.as_ref().is_none_or(|rec| rec.has(&i.id))
                 }
                 Err(_) => true,
@@ -338,7 +372,16 @@ impl Selection {
 ///
 /// A target that replays the dataset's recorded responses runs only the
 /// instances that have a response of its model.
-fn select(dataset: &Arc<Dataset>, spec: &ModelSpec, config: &EvalConfig) -> Result<Selection> {
+///
+/// With `produces`, only the instances of that modality are selected (the
+/// others of the shard are counted as left out) before the limit or the
+/// sample apply.
+fn select(
+    dataset: &Arc<Dataset>,
+    spec: &ModelSpec,
+    config: &EvalConfig,
+    produces: Option<Modality>,
+) -> Result<Selection> {
     let replay = replays_dataset(spec, dataset);
     let shard = config.shard;
     let limit = config.limit;
@@ -351,6 +394,7 @@ fn select(dataset: &Arc<Dataset>, spec: &ModelSpec, config: &EvalConfig) -> Resu
     let mut index = replay.map(|m| RecordedResponses::empty(Arc::clone(dataset), m.unwrap_or("")));
     let mut models: Vec<String> = Vec::new();
     let mut count = 0u64;
+    let mut left_out = 0u64;
     let scan = dataset
         .scan(Validator::new(), |inst| {
             for r in &inst.responses {
@@ -359,6 +403,10 @@ fn select(dataset: &Arc<Dataset>, spec: &ModelSpec, config: &EvalConfig) -> Resu
                 }
             }
             if !shard.is_none_or(|s| s.contains(&inst.id)) {
+                return;
+            }
+            if produces.is_some_and(|m| inst.modality != m) {
+                left_out += 1;
                 return;
             }
             if let Some(s) = &mut sampler {
@@ -411,7 +459,9 @@ fn select(dataset: &Arc<Dataset>, spec: &ModelSpec, config: &EvalConfig) -> Resu
     if let Some(mut sampler) = sampler {
         for r in dataset.records().map_err(RunError::Dataset)? {
             let inst = r.map_err(RunError::Dataset)?.instance;
-            if shard.is_none_or(|s| s.contains(&inst.id)) {
+            if shard.is_none_or(|s| s.contains(&inst.id))
+                && produces.is_none_or(|m| inst.modality == m)
+            {
                 sampler.offer(inst);
             }
         }
@@ -427,5 +477,7 @@ fn select(dataset: &Arc<Dataset>, spec: &ModelSpec, config: &EvalConfig) -> Resu
         count,
         sample,
         recorded: index.map(Arc::new),
+        produces,
+        left_out,
     })
 }
