@@ -591,6 +591,20 @@ fn a_text_target_leaves_out_other_modalities_and_says_so() {
     assert!(recs.iter().all(|r| r["modality"] == "text"));
     assert!(stderr.contains("left out 3 instances"), "{stderr}");
     assert!(stderr.contains("--all-modalities"), "{stderr}");
+    // The filter comes before the limit: the first text instances, not the first instances.
+    let (o, recs) = run("limited", &["--limit", "2"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let ids: Vec<&str> = recs
+        .iter()
+        .filter_map(|r| r["instance_id"].as_str())
+        .collect();
+    assert_eq!(recs.len(), 2, "{recs:?}");
+    assert!(recs.iter().all(|r| r["modality"] == "text"), "{ids:?}");
     let (o, recs) = run("all", &["--all-modalities"]);
     assert_eq!(
         o.status.code(),
