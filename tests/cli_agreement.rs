@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::proof_support::assurai_captured as assurai;
 
+use crate::proof_support::assert_close as close;
 use crate::proof_support::write_text as write;
 
 /// Long-format CSV of a reference ratings matrix (missing cells left out).
@@ -21,13 +22,20 @@ fn long_csv(rows: &Value) -> String {
     csv
 }
 
-#[track_caller]
-fn close(got: &Value, want: &Value) {
-    let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
-    assert!(
-        (g - w).abs() <= 1e-9 * w.abs().max(1.0),
-        "got {g}, want {w}"
-    );
+/// `assurai agreement FILE --item-col item --rater-col rater --label-col LABEL` with `extra`.
+fn agreement(path: &str, label: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "agreement",
+        path,
+        "--item-col",
+        "item",
+        "--rater-col",
+        "rater",
+        "--label-col",
+        label,
+    ];
+    args.extend_from_slice(extra);
+    assurai(&args)
 }
 
 #[test]
@@ -39,17 +47,7 @@ fn json_contract_and_values_match_reference() {
     let dir = tempfile::tempdir().unwrap();
     for (i, case) in r["agreement"].as_array().unwrap().iter().enumerate() {
         let path = write(&dir, &format!("r{i}.csv"), &long_csv(&case["rows"]));
-        let (code, out, err) = assurai(&[
-            "agreement",
-            &path,
-            "--item-col",
-            "item",
-            "--rater-col",
-            "rater",
-            "--label-col",
-            "score",
-            "--json",
-        ]);
+        let (code, out, err) = agreement(&path, "score", &["--json"]);
         assert_eq!(code, 0, "{err}");
         let v: Value = serde_json::from_str(&out).unwrap();
         let mut keys: Vec<&String> = v.as_object().unwrap().keys().collect();
@@ -88,17 +86,7 @@ fn text_labels_are_nominal() {
         "t.csv",
         "item,rater,label\n1,a,safe\n1,b,safe\n2,a,unsafe\n2,b,safe\n3,a,unsafe\n3,b,unsafe\n",
     );
-    let (code, out, err) = assurai(&[
-        "agreement",
-        &path,
-        "--item-col",
-        "item",
-        "--rater-col",
-        "rater",
-        "--label-col",
-        "label",
-        "--json",
-    ]);
+    let (code, out, err) = agreement(&path, "label", &["--json"]);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(v["krippendorff_alpha"]["ordinal"].is_null());
@@ -133,16 +121,7 @@ fn bad_input_is_reported() {
     ];
     for (name, text, needle) in cases {
         let path = write(&dir, name, text);
-        let (code, _, err) = assurai(&[
-            "agreement",
-            &path,
-            "--item-col",
-            "item",
-            "--rater-col",
-            "rater",
-            "--label-col",
-            "label",
-        ]);
+        let (code, _, err) = agreement(&path, "label", &[]);
         assert_eq!(code, 1, "{name}: {err}");
         assert!(err.contains(needle), "{name}: {err:?} lacks {needle:?}");
     }

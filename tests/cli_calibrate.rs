@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use crate::proof_support::assert_exit;
 use std::process::Command;
 
 use serde_json::Value;
@@ -23,12 +24,7 @@ fn calibrate_reports_agreement_with_recorded_human_scores() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let c: Value = serde_json::from_slice(&o.stdout).unwrap();
     let n = c["n"].as_u64().unwrap();
     assert!(n > 10, "{c}");

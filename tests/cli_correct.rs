@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::proof_support::assurai_captured as assurai;
 
+use crate::proof_support::assert_close as close;
 use crate::proof_support::write_text as write;
 
 fn reference() -> Value {
@@ -16,13 +17,44 @@ fn reference() -> Value {
     .unwrap()
 }
 
-#[track_caller]
-fn close(got: &Value, want: &Value) {
-    let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
-    assert!(
-        (g - w).abs() <= 1e-9 * w.abs().max(1.0),
-        "got {g}, want {w}"
-    );
+/// The reference case called `name`.
+fn reference_case(name: &str) -> Value {
+    let r = reference();
+    let cases = r["cases"].as_array().unwrap();
+    cases.iter().find(|c| c["name"] == name).unwrap().clone()
+}
+
+/// `assurai correct` of `eval` (column `score`) against `cal` (columns `human`, `judge`).
+fn correct(cal: &str, eval: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "correct",
+        "--calibration",
+        cal,
+        "--human-col",
+        "human",
+        "--judge-col",
+        "judge",
+        "--eval",
+        eval,
+        "--score-col",
+        "score",
+    ];
+    args.extend_from_slice(extra);
+    assurai(&args)
+}
+
+/// `assurai stats FILE --group-col group --score-col score` with `extra`.
+fn stats(file: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "stats",
+        file,
+        "--group-col",
+        "group",
+        "--score-col",
+        "score",
+    ];
+    args.extend_from_slice(extra);
+    assurai(&args)
 }
 
 /// CAL.csv of a reference case's confusion counts ([judge][human]).
@@ -42,13 +74,7 @@ fn calibration_csv(confusion: &Value) -> String {
 
 #[test]
 fn correct_json_matches_the_numpy_reference() {
-    let r = reference();
-    let case = r["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "biased_judge")
-        .unwrap();
+    let case = &reference_case("biased_judge");
     let tmp = tempfile::tempdir().unwrap();
     let cal = write(&tmp, "cal.csv", &calibration_csv(&case["confusion"]));
     // The first three groups (threshold 2), rows interleaved.
@@ -79,22 +105,7 @@ fn correct_json_matches_the_numpy_reference() {
         }
     }
     let eval = write(&tmp, "eval.csv", &eval);
-    let (code, out, err) = assurai(&[
-        "correct",
-        "--calibration",
-        &cal,
-        "--human-col",
-        "human",
-        "--judge-col",
-        "judge",
-        "--eval",
-        &eval,
-        "--score-col",
-        "score",
-        "--group-col",
-        "model",
-        "--json",
-    ]);
+    let (code, out, err) = correct(&cal, &eval, &["--group-col", "model", "--json"]);
     assert_eq!(code, 0, "{err}");
     let j: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(j["threshold"], 2);
@@ -138,23 +149,7 @@ fn correct_json_matches_the_numpy_reference() {
     }
 
     // The table form and the bootstrap option.
-    let (code, out, err) = assurai(&[
-        "correct",
-        "--calibration",
-        &cal,
-        "--human-col",
-        "human",
-        "--judge-col",
-        "judge",
-        "--eval",
-        &eval,
-        "--score-col",
-        "score",
-        "--bootstrap",
-        "200",
-        "--seed",
-        "3",
-    ]);
+    let (code, out, err) = correct(&cal, &eval, &["--bootstrap", "200", "--seed", "3"]);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("Corrected unsafe") && out.contains("bootstrap"),
@@ -164,30 +159,11 @@ fn correct_json_matches_the_numpy_reference() {
 
 #[test]
 fn undefined_corrections_are_null_with_a_note() {
-    let r = reference();
-    let case = r["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "youden_negative")
-        .unwrap();
+    let case = &reference_case("youden_negative");
     let tmp = tempfile::tempdir().unwrap();
     let cal = write(&tmp, "cal.csv", &calibration_csv(&case["confusion"]));
     let eval = write(&tmp, "eval.csv", "score\n1\n2\n5\n4\n");
-    let (code, out, err) = assurai(&[
-        "correct",
-        "--calibration",
-        &cal,
-        "--human-col",
-        "human",
-        "--judge-col",
-        "judge",
-        "--eval",
-        &eval,
-        "--score-col",
-        "score",
-        "--json",
-    ]);
+    let (code, out, err) = correct(&cal, &eval, &["--json"]);
     assert_eq!(code, 0, "{err}");
     let j: Value = serde_json::from_str(&out).unwrap();
     let g = &j["groups"][0];
@@ -210,23 +186,6 @@ fn bad_input_names_file_line_and_column() {
     let tmp = tempfile::tempdir().unwrap();
     let good_cal = write(&tmp, "cal.csv", "human,judge\n1,1\n2,3\n5,5\n4,4\n3,3\n");
     let good_eval = write(&tmp, "eval.csv", "model,score\na,1\nb,5\n");
-    let run = |cal: &str, eval: &str, extra: &[&str]| {
-        let mut args = vec![
-            "correct",
-            "--calibration",
-            cal,
-            "--human-col",
-            "human",
-            "--judge-col",
-            "judge",
-            "--eval",
-            eval,
-            "--score-col",
-            "score",
-        ];
-        args.extend_from_slice(extra);
-        assurai(&args)
-    };
     let cases: Vec<(String, String, Vec<&str>, &str)> = vec![
         (
             write(&tmp, "c1.csv", "human,judge\n1,1\n2,3.5\n"),
@@ -266,12 +225,12 @@ fn bad_input_names_file_line_and_column() {
         ),
     ];
     for (cal, eval, extra, want) in cases {
-        let (code, _, err) = run(&cal, &eval, &extra);
+        let (code, _, err) = correct(&cal, &eval, &extra);
         assert_eq!(code, 1, "{want}: {err}");
         assert!(err.contains(want), "want {want:?} in {err:?}");
     }
     // Usage errors exit 2.
-    let (code, _, err) = run(&good_cal, &good_eval, &["--threshold", "5"]);
+    let (code, _, err) = correct(&good_cal, &good_eval, &["--threshold", "5"]);
     assert_eq!(code, 2, "{err}");
 }
 
@@ -293,17 +252,7 @@ fn stats_cluster_col_adds_clustered_errors() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let file = write(&tmp, "scores.csv", &csv);
-    let (code, out, err) = assurai(&[
-        "stats",
-        &file,
-        "--group-col",
-        "group",
-        "--score-col",
-        "score",
-        "--cluster-col",
-        "instance",
-        "--json",
-    ]);
+    let (code, out, err) = stats(&file, &["--cluster-col", "instance", "--json"]);
     assert_eq!(code, 0, "{err}");
     let j: Value = serde_json::from_str(&out).unwrap();
     for (g, c) in j["groups"].as_array().unwrap().iter().zip(cases) {
@@ -312,28 +261,11 @@ fn stats_cluster_col_adds_clustered_errors() {
         close(&g["cluster_ci95"][0], &c["ci95"][0]);
         close(&g["cluster_ci95"][1], &c["ci95"][1]);
     }
-    let (code, out, _) = assurai(&[
-        "stats",
-        &file,
-        "--group-col",
-        "group",
-        "--score-col",
-        "score",
-        "--cluster-col",
-        "instance",
-    ]);
+    let (code, out, _) = stats(&file, &["--cluster-col", "instance"]);
     assert_eq!(code, 0);
     assert!(out.contains("clustered by \"instance\""), "{out}");
     // Without the flag the keys are absent.
-    let (_, out, _) = assurai(&[
-        "stats",
-        &file,
-        "--group-col",
-        "group",
-        "--score-col",
-        "score",
-        "--json",
-    ]);
+    let (_, out, _) = stats(&file, &["--json"]);
     assert!(!out.contains("cluster_se"));
 }
 

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use crate::proof_support::assert_exit;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -173,12 +174,7 @@ fn sample_and_shards() {
     let out_a = dir.path().join("a.jsonl");
     let run = |args: &[&str]| {
         let o = assurai(args);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_exit(&o, 0);
         o
     };
     run(&[

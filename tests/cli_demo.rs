@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use crate::proof_support::assert_exit;
 use std::collections::BTreeSet;
 use std::process::Command;
 
@@ -17,12 +18,7 @@ fn demo_scores_every_modality_and_writes_the_report() {
         .args(["demo", "--out", out.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     for f in ["report.html", "report.md", "report.json"] {
         assert!(out.join(f).is_file(), "{f}");
     }

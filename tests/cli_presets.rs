@@ -20,6 +20,22 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `assurai dataset import --dataset DATASET SOURCE_FLAG SOURCE --out OUT` with `extra`
+/// (`source` is `["--preset", NAME]` or `["--format", FORMAT]`).
+fn import(dataset: &Path, source: [&str; 2], out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["dataset", "import", "--dataset", s(dataset)];
+    args.extend(source);
+    args.extend(["--out", s(out)]);
+    args.extend_from_slice(extra);
+    assurai(&args)
+}
+
+/// `assurai validate --json FILE`, parsed.
+fn validate_json(file: &Path) -> serde_json::Value {
+    let out = assurai(&["validate", "--json", s(file)]);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn every_preset_validates_its_sample_with_dataset_flag() {
     for (preset, file) in [
@@ -89,33 +105,24 @@ fn the_wrong_file_and_an_unknown_preset() {
 fn import_writes_canonical_jsonl_and_counts_skips() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bt/beavertails.jsonl");
-    let r = assurai(&[
-        "dataset",
-        "import",
-        "--dataset",
-        s(&data("presets/330k_test.jsonl")),
-        "--preset",
-        "beavertails",
-        "--out",
-        s(&out),
-    ]);
+    let r = import(
+        &data("presets/330k_test.jsonl"),
+        ["--preset", "beavertails"],
+        &out,
+        &[],
+    );
     assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
     assert!(stderr(&r).contains("line 3"), "{}", stderr(&r));
     assert!(
         !out.exists(),
         "nothing is written when a row cannot be mapped"
     );
-    let r = assurai(&[
-        "dataset",
-        "import",
-        "--dataset",
-        s(&data("presets/330k_test.jsonl")),
-        "--preset",
-        "beavertails",
-        "--out",
-        s(&out),
-        "--skip-invalid",
-    ]);
+    let r = import(
+        &data("presets/330k_test.jsonl"),
+        ["--preset", "beavertails"],
+        &out,
+        &["--skip-invalid"],
+    );
     assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
     assert!(stderr(&r).contains("skipped: line 3"), "{}", stderr(&r));
     assert!(
@@ -123,8 +130,7 @@ fn import_writes_canonical_jsonl_and_counts_skips() {
         "{}",
         stderr(&r)
     );
-    let v = assurai(&["validate", "--json", s(&out)]);
-    let v: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    let v = validate_json(&out);
     assert_eq!(v["valid"], true);
     assert_eq!(v["instances"], 2);
 }
@@ -133,17 +139,12 @@ fn import_writes_canonical_jsonl_and_counts_skips() {
 fn import_of_the_release_places_its_media_beside_the_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("assurai.jsonl");
-    let r = assurai(&[
-        "dataset",
-        "import",
-        "--dataset",
-        s(&data("release")),
-        "--format",
-        "assurai-release",
-        "--out",
-        s(&out),
-        "--link",
-    ]);
+    let r = import(
+        &data("release"),
+        ["--format", "assurai-release"],
+        &out,
+        &["--link"],
+    );
     assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
     assert!(
         dir.path()
@@ -157,8 +158,7 @@ fn import_of_the_release_places_its_media_beside_the_output() {
     );
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(text.lines().count(), 4);
-    let v = assurai(&["validate", "--json", s(&out)]);
-    let v: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    let v = validate_json(&out);
     assert_eq!(v["valid"], true, "{v}");
     // The human scores are recorded responses a `--judge human` replay reads.
     assert!(text.contains(r#""model":"assurai-candidate-1""#));

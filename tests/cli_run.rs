@@ -7,21 +7,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use assurai_mock_server::{Faults, MockServer};
 use serde_json::Value;
 
-const SECRET: &str = "sk-test-DO-NOT-LEAK-4f1c2a9b";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use crate::proof_support::{SECRET, assert_exit, assurai, records, run_args_with, runtime, walk};
 
 /// A small Korean text dataset: every prompt type, a user-only Multi-Session
 /// conversation (played turn by turn) and a Multiple-Choice instance.
@@ -64,38 +56,14 @@ fn write_dataset(dir: &Path, n: usize) -> PathBuf {
     path
 }
 
-fn assurai() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_assurai"));
-    c.env("OPENAI_API_KEY", SECRET);
-    c
-}
-
+/// `assurai run` arguments against one server, with this file's model names
+/// (`target-a`, `judge-x`) and a 5 s timeout.
 fn run_args(dataset: &Path, out: &Path, url: &str, extra: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = [
-        "run",
-        "--dataset",
-        dataset.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--target",
-        &format!("openai:target-a@{url}"),
-        "--judge",
-        &format!("llm:judge-x@{url}"),
-        "--timeout-s",
-        "5",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let target = format!("openai:target-a@{url}");
+    let mut v = run_args_with(dataset, out, &target, &format!("llm:judge-x@{url}"), &[]);
+    v.extend(["--timeout-s".to_string(), "5".to_string()]);
     v.extend(extra.iter().map(|s| s.to_string()));
     v
-}
-
-fn records(out: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("every line parses"))
-        .collect()
 }
 
 fn scores_by_id(out: &Path) -> BTreeMap<String, Value> {
@@ -123,19 +91,6 @@ fn assert_no_secret(out: &Path, output: &Output) {
     }
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 #[test]
 fn run_scores_every_instance_and_the_report_matches_assurai_stats() {
     let rt = runtime();
@@ -152,12 +107,7 @@ fn run_scores_every_instance_and_the_report_matches_assurai_stats() {
         ))
         .output()
         .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(summary["written"], 21);
 
@@ -273,12 +223,7 @@ fn killed_run_resumes_without_loss_or_duplicates() {
     assert!(partial.lines().count() < 40, "the run was killed mid-way");
 
     let output = assurai().args(&args).output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_exit(&output, 0);
     let recs = records(&out);
     let ids: BTreeSet<&str> = recs
         .iter()
@@ -316,12 +261,7 @@ fn faults_are_retried_to_the_same_scores_as_a_clean_run() {
     let pos = args.iter().position(|a| a == "--timeout-s").unwrap();
     args[pos + 1] = "1".into();
     let out = assurai().args(&args).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(faulty.stats().faults > 0, "faults were injected");
     assert_eq!(scores_by_id(&a), scores_by_id(&b));
     assert!(records(&b).iter().all(|r| r["status"] == "scored"));
@@ -337,21 +277,13 @@ fn judge_down_gives_error_records_that_resume() {
     let data = write_dataset(tmp.path(), 8);
     let out = tmp.path().join("run");
     let args = |extra: &[&str]| {
-        let mut v: Vec<String> = vec![
-            "run".into(),
-            "--dataset".into(),
-            data.to_str().unwrap().into(),
-            "--out".into(),
-            out.to_str().unwrap().into(),
-            "--target".into(),
-            format!("openai:target-a@{}", target.base_url()),
-            "--judge".into(),
-            format!("llm:judge-x@{}", judge.base_url()),
-            "--max-retries".into(),
-            "1".into(),
-            "--timeout-s".into(),
-            "2".into(),
-        ];
+        let mut v = run_args_with(
+            &data,
+            &out,
+            &format!("openai:target-a@{}", target.base_url()),
+            &format!("llm:judge-x@{}", judge.base_url()),
+            &["--max-retries", "1", "--timeout-s", "2"],
+        );
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };
@@ -480,12 +412,7 @@ fn guard_judges_are_recorded_and_reported_beside_an_llm_judge() {
         ))
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let recs = records(&out);
     assert_eq!(recs.len(), 8);
     for r in &recs {
@@ -528,12 +455,7 @@ fn guard_judges_are_recorded_and_reported_beside_an_llm_judge() {
     let j = args.iter().position(|a| a == "--judge").unwrap();
     args[j + 1] = spec2.clone();
     let o = assurai().args(args).output().unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     for r in records(&out2) {
         assert_eq!(r["status"], "unscored", "{r}");
         let v = &r["verdicts"][0];

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::proof_support::assurai_captured as assurai;
 
+use crate::proof_support::assert_close as close;
 use crate::proof_support::write_text as write;
 
 fn reference() -> Value {
@@ -33,13 +34,18 @@ fn paper_csv() -> (String, Value) {
     (csv, case["expected"].clone())
 }
 
-#[track_caller]
-fn close(got: &Value, want: &Value) {
-    let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
-    assert!(
-        (g - w).abs() <= 1e-9 * w.abs().max(1.0),
-        "got {g}, want {w}"
-    );
+/// `assurai stats FILE --group-col model --score-col score` with `extra`.
+fn stats(path: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "stats",
+        path,
+        "--group-col",
+        "model",
+        "--score-col",
+        "score",
+    ];
+    args.extend_from_slice(extra);
+    assurai(&args)
 }
 
 fn keys(v: &Value) -> Vec<&str> {
@@ -53,15 +59,7 @@ fn json_contract_and_values_match_scipy() {
     let dir = tempfile::tempdir().unwrap();
     let (csv, want) = paper_csv();
     let path = write(&dir, "scores.csv", &csv);
-    let (code, out, err) = assurai(&[
-        "stats",
-        &path,
-        "--group-col",
-        "model",
-        "--score-col",
-        "score",
-        "--json",
-    ]);
+    let (code, out, err) = stats(&path, &["--json"]);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
@@ -151,14 +149,7 @@ fn human_output_has_the_three_tables() {
     let dir = tempfile::tempdir().unwrap();
     let (csv, _) = paper_csv();
     let path = write(&dir, "scores.csv", &csv);
-    let (code, out, _) = assurai(&[
-        "stats",
-        &path,
-        "--group-col",
-        "model",
-        "--score-col",
-        "score",
-    ]);
+    let (code, out, _) = stats(&path, &[]);
     assert_eq!(code, 0);
     for needle in [
         "Descriptive statistics",

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use crate::proof_support;
+use crate::proof_support::assert_exit;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -58,12 +59,7 @@ fn sigkill_at_random_points_then_resume_gives_one_record_per_instance_and_the_sa
         .args(run_args(&data, &reference, &server.base_url(), &extra))
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
 
     let crashed = tmp.path().join("crashed");
     let args = run_args(&data, &crashed, &server.base_url(), &extra);
@@ -144,12 +140,7 @@ fn sigkill_at_random_points_then_resume_gives_one_record_per_instance_and_the_sa
 
     // Finish the run.
     let done = assurai().args(&args).output().unwrap();
-    assert_eq!(
-        done.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    assert_exit(&done, 0);
     eprintln!("seed {seed:#x}: {kills} kills, {torn_seen} torn tails repaired");
 
     let recs = records(&crashed);
@@ -217,12 +208,7 @@ fn sigterm_stops_like_ctrl_c_and_the_run_resumes() {
     assert_eq!(first.len(), complete);
 
     let o = assurai().args(&args).output().unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let all = records(&out);
     let ids: BTreeSet<String> = all
         .iter()

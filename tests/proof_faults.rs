@@ -9,13 +9,17 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use crate::proof_support;
+use crate::proof_support::assert_exit;
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use assurai_mock_server::{Faults, MockServer};
-use proof_support::{SECRET, assurai, outcome_by_id, records, run_args, runtime, write_dataset};
+use proof_support::{
+    SECRET, assurai, outcome_by_id, records, run_args, run_args_with, runtime, write_dataset,
+};
 use serde_json::Value;
 
 const N: usize = 200;
@@ -44,6 +48,28 @@ fn spawn(args: &[String]) -> Child {
         .spawn()
         .unwrap()
 }
+
+/// `assurai run` arguments with the target and the judge on their own servers (base URLs).
+fn split_run_args(
+    data: &Path,
+    out: &Path,
+    (target, judge): (&str, &str),
+    extra: &[&str],
+) -> Vec<String> {
+    let target = format!("openai:target-ko@{target}");
+    run_args_with(data, out, &target, &format!("llm:judge-ko@{judge}"), extra)
+}
+
+/// One retry, a 2 s timeout, 16 in flight and the JSON summary.
+const RETRY_1: &[&str] = &[
+    "--max-retries",
+    "1",
+    "--timeout-s",
+    "2",
+    "--concurrency",
+    "16",
+    "--json",
+];
 
 /// Target calls an instance needs without retries: one per user turn of a
 /// Multi-Session conversation, one otherwise.
@@ -82,23 +108,13 @@ fn faults_at_realistic_rates_end_with_the_fault_free_scores_and_counted_retries(
         spawn(&run_args(&data, &a, &clean.base_url(), &common)),
         Duration::from_secs(120),
     );
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert_exit(&ok, 0);
     assert_eq!(clean.stats().faults, 0);
     let out = wait_or_fail(
         spawn(&run_args(&data, &b, &faulty.base_url(), &common)),
         Duration::from_secs(120),
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["written"], N as u64);
     assert_eq!(summary["errors"], 0);
@@ -170,27 +186,13 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
     for (name, judge_url) in [("down", judge.base_url()), ("refused", refused_url)] {
         let out = tmp.path().join(name);
         let args = |extra: &[&str]| {
-            let mut v = vec![
-                "run".to_string(),
-                "--dataset".into(),
-                data.display().to_string(),
-                "--out".into(),
-                out.display().to_string(),
-                "--target".into(),
-                format!("openai:target-ko@{}", target.base_url()),
-                "--judge".into(),
-                format!("llm:judge-ko@{judge_url}"),
-                "--max-retries".into(),
-                "1".into(),
-                "--timeout-s".into(),
-                "2".into(),
-                "--concurrency".into(),
-                "16".into(),
-                "--json".into(),
+            let mut v = split_run_args(
+                &data,
+                &out,
+                (&target.base_url(), &judge_url),
                 // Every instance becomes a record here; the breaker is tested apart.
-                "--circuit-breaker".into(),
-                "0".into(),
-            ];
+                &[RETRY_1, &["--circuit-breaker", "0"]].concat(),
+            );
             v.extend(extra.iter().map(|s| s.to_string()));
             v
         };
@@ -250,33 +252,15 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
     judge.set_down(false);
     let out = tmp.path().join("down");
     let resumed = wait_or_fail(
-        spawn(&[
-            "run".to_string(),
-            "--dataset".into(),
-            data.display().to_string(),
-            "--out".into(),
-            out.display().to_string(),
-            "--target".into(),
-            format!("openai:target-ko@{}", target.base_url()),
-            "--judge".into(),
-            format!("llm:judge-ko@{}", judge.base_url()),
-            "--max-retries".into(),
-            "1".into(),
-            "--timeout-s".into(),
-            "2".into(),
-            "--concurrency".into(),
-            "16".into(),
-            "--json".into(),
-            "--retry-errors".into(),
-        ]),
+        spawn(&split_run_args(
+            &data,
+            &out,
+            (&target.base_url(), &judge.base_url()),
+            &[RETRY_1, &["--retry-errors"]].concat(),
+        )),
         Duration::from_secs(90),
     );
-    assert_eq!(
-        resumed.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
+    assert_exit(&resumed, 0);
     let latest = outcome_by_id(&out);
     assert_eq!(latest.len(), n);
     assert!(latest.values().all(|(s, _)| s == "scored"));
@@ -298,23 +282,19 @@ fn a_dead_server_stops_the_run_with_the_reason() {
     let data = write_dataset(tmp.path(), n);
     let out = tmp.path().join("dead");
     let o = wait_or_fail(
-        spawn(&[
-            "run".to_string(),
-            "--dataset".into(),
-            data.display().to_string(),
-            "--out".into(),
-            out.display().to_string(),
-            "--target".into(),
-            format!("openai:target-ko@{}", target.base_url()),
-            "--judge".into(),
-            format!("llm:judge-ko@{refused_url}"),
-            "--max-retries".into(),
-            "0".into(),
-            "--concurrency".into(),
-            "2".into(),
-            "--circuit-breaker".into(),
-            "3".into(),
-        ]),
+        spawn(&split_run_args(
+            &data,
+            &out,
+            (&target.base_url(), &refused_url),
+            &[
+                "--max-retries",
+                "0",
+                "--concurrency",
+                "2",
+                "--circuit-breaker",
+                "3",
+            ],
+        )),
         Duration::from_secs(90),
     );
     assert_eq!(o.status.code(), Some(1));

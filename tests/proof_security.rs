@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::proof_support;
+use crate::proof_support::assert_exit;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -70,12 +71,7 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
         .args(&args)
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     assert_output_clean(&o);
     // The check above can fail only if logs are written: trace must show
     // the run's requests and decisions.
@@ -97,12 +93,7 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
         .arg("--json")
         .output()
         .unwrap();
-    assert_eq!(
-        rep.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&rep.stderr)
-    );
+    assert_exit(&rep, 0);
     assert_output_clean(&rep);
     for d in ["ok", "rep"] {
         assert_tree_clean(&tmp.path().join(d));
@@ -146,12 +137,7 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
             .output()
             .unwrap();
         // Every record is an error: exit 1, with the count and the command.
-        assert_eq!(
-            o.status.code(),
-            Some(1),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_exit(&o, 1);
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert!(stderr.contains("16 of 16 records are errors"), "{stderr}");
         assert!(stderr.contains("--retry-errors"), "{stderr}");
@@ -224,12 +210,7 @@ fn dataset_media_paths_cannot_escape_the_dataset_folder() {
     let good = ds.join("good.jsonl");
     std::fs::write(&good, image_instance("media/ok.png", "media/ok.png") + "\n").unwrap();
     let o = validate(&good);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let run = |file: &Path, out: &Path| {
         assurai()
             .args([
@@ -246,12 +227,7 @@ fn dataset_media_paths_cannot_escape_the_dataset_folder() {
             .unwrap()
     };
     let o = run(&good, &tmp.path().join("good-run"));
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
 
     let hostile = [
         "../outside.png",
@@ -322,12 +298,7 @@ fn the_html_report_escapes_hostile_model_output() {
         .args(run_args(&data, &out, &server.base_url(), &[]))
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     let recs = records(&out);
     assert!(recs.iter().all(|r| r["output"]["text"] == HOSTILE_HTML));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -390,12 +361,7 @@ fn fake_verdicts_in_the_target_output_cannot_change_the_verdict() {
                 .args(run_args(&data, &out, &server.base_url(), &[]))
                 .output()
                 .unwrap();
-            assert_eq!(
-                o.status.code(),
-                Some(0),
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
+            assert_exit(&o, 0);
             for r in records(&out) {
                 assert_eq!(r["status"], "scored", "case {i}, echo {echo}: {r}");
                 assert_eq!(
@@ -490,12 +456,7 @@ fn a_key_is_sent_to_a_local_server_only_when_named() {
             .args(run_args(&data, &out, &url, extra))
             .output()
             .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_exit(&o, 0);
         assert_output_clean(&o);
         assert_tree_clean(&out);
         // Each request's Authorization header, or `-`.

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::proof_support;
+use crate::proof_support::assert_exit;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -40,12 +41,7 @@ fn four_shard_processes_merge_into_the_single_run_report() {
         .args(run_args(&data, &single, &server.base_url(), &extra))
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
 
     // Four processes at once.
     let shard_dirs: Vec<PathBuf> = (0..4)
@@ -76,12 +72,7 @@ fn four_shard_processes_merge_into_the_single_run_report() {
         .collect();
     for c in children {
         let o = c.wait_with_output().unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_exit(&o, 0);
     }
 
     // The shards partition the instances.
@@ -109,12 +100,7 @@ fn four_shard_processes_merge_into_the_single_run_report() {
     let merged = tmp.path().join("merged");
     let refs: Vec<&PathBuf> = shard_dirs.iter().collect();
     let o = report(&refs, &merged);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_exit(&o, 0);
     assert_eq!(normalized_report(&merged), normalized_report(&single));
     let merged_json: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(merged_json["models"][0]["n_scored"], N as u64);

@@ -110,6 +110,18 @@ pub fn assurai() -> Command {
 
 /// `assurai run` arguments against one server for target and judge.
 pub fn run_args(dataset: &Path, out: &Path, url: &str, extra: &[&str]) -> Vec<String> {
+    let target = format!("openai:target-ko@{url}");
+    run_args_with(dataset, out, &target, &format!("llm:judge-ko@{url}"), extra)
+}
+
+/// `assurai run` arguments for a target spec and a judge spec.
+pub fn run_args_with(
+    dataset: &Path,
+    out: &Path,
+    target: &str,
+    judge: &str,
+    extra: &[&str],
+) -> Vec<String> {
     let mut v: Vec<String> = vec![
         "run".into(),
         "--dataset".into(),
@@ -117,9 +129,9 @@ pub fn run_args(dataset: &Path, out: &Path, url: &str, extra: &[&str]) -> Vec<St
         "--out".into(),
         out.display().to_string(),
         "--target".into(),
-        format!("openai:target-ko@{url}"),
+        target.into(),
         "--judge".into(),
-        format!("llm:judge-ko@{url}"),
+        judge.into(),
     ];
     v.extend(extra.iter().map(|s| s.to_string()));
     v
@@ -205,4 +217,25 @@ pub fn write_text(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
     let p = dir.path().join(name);
     std::fs::write(&p, text).unwrap();
     p.to_str().unwrap().to_owned()
+}
+
+/// Asserts that a finished `assurai` exited with `code`, showing its standard error if not.
+#[track_caller]
+pub fn assert_exit(o: &std::process::Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Asserts that the JSON number `got` is `want` to 1e-9, relative (absolute below 1).
+#[track_caller]
+pub fn assert_close(got: &Value, want: &Value) {
+    let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+    assert!(
+        (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+        "got {g}, want {w}"
+    );
 }

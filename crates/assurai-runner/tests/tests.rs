@@ -15,3 +15,5 @@
 mod runner_audio;
 mod runner_frames;
 mod runner_usage;
+// Scaffolding shared by the tests above: dataset file, result store, one run, its records.
+mod support;
