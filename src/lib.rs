@@ -20,6 +20,7 @@
 
 pub use assurai_dataset as dataset;
 pub use assurai_eval as eval;
+pub use assurai_files as files;
 pub use assurai_judge as judge;
 pub use assurai_media as media;
 pub use assurai_models as models;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use assurai_taxonomy::PromptType;
 
+use crate::DatasetError;
 use crate::convert::Sink;
 use crate::instance::{Content, Input, Instance, Role};
 
@@ -238,15 +239,36 @@ pub(crate) fn check_relative(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The canonical dataset folder, for resolving media paths.
+/// The one media path guard: a folder (a dataset's, or a run directory for
+/// the report's images) that relative media paths are resolved under.
+///
+/// A path is accepted only when it is relative, written with `/`, has no
+/// `..` component, names an existing regular file, and stays inside the
+/// folder after every symbolic link is followed.
+///
+/// ```
+/// # let dir = std::env::temp_dir().join(format!("assurai-media-root-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(dir.join("media"))?;
+/// # std::fs::write(dir.join("media/a.png"), b"x")?;
+/// use assurai_dataset::MediaRoot;
+///
+/// let root = MediaRoot::new(&dir);
+/// assert!(root.resolve("media/a.png").is_ok());
+/// assert!(root.resolve("../a.png").is_err());
+/// assert!(root.resolve("/etc/passwd").is_err());
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
-pub(crate) struct MediaRoot {
+pub struct MediaRoot {
     base: PathBuf,
     root: Result<PathBuf, String>,
 }
 
 impl MediaRoot {
-    pub(crate) fn new(base: &Path) -> Self {
+    /// The guard for media under `folder` (canonicalised once, here).
+    pub fn new(folder: impl AsRef<Path>) -> Self {
+        let base = folder.as_ref();
         Self {
             base: base.to_path_buf(),
             root: base
@@ -255,10 +277,23 @@ impl MediaRoot {
         }
     }
 
-    /// Resolves a media path against the dataset folder: rejects absolute
-    /// paths, `..`, and symlinks that lead out of the folder; the file must
-    /// exist.
-    pub(crate) fn resolve(&self, path: &str) -> Result<PathBuf, String> {
+    /// Resolves a media path to the real path of a file inside the folder.
+    ///
+    /// # Errors
+    /// [`DatasetError::Media`] naming the path and why it is refused:
+    /// absolute, `\`, `..`, a NUL byte, a symbolic link out of the folder,
+    /// missing, or not a regular file (or the folder itself is unreadable).
+    pub fn resolve(&self, path: &str) -> Result<PathBuf, DatasetError> {
+        self.resolve_message(path)
+            .map_err(|message| DatasetError::Media {
+                path: path.to_owned(),
+                message,
+            })
+    }
+
+    /// [`MediaRoot::resolve`] with the reason as a bare message (for the
+    /// validator's problems).
+    pub(crate) fn resolve_message(&self, path: &str) -> Result<PathBuf, String> {
         check_relative(path)?;
         let root = self.root.as_ref().map_err(Clone::clone)?;
         let joined = self.base.join(path);

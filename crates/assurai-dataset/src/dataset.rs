@@ -250,12 +250,7 @@ impl Dataset {
     /// rejects absolute paths, `..`, symlinks out of the folder and missing
     /// files.
     pub fn resolve_media(&self, path: &str) -> Result<PathBuf, DatasetError> {
-        MediaRoot::new(&self.dir)
-            .resolve(path)
-            .map_err(|message| DatasetError::Media {
-                path: path.to_owned(),
-                message,
-            })
+        MediaRoot::new(&self.dir).resolve(path)
     }
 
     /// A SHA-256 content hash for run manifests: `sha256:<hex>` over the

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use assurai_files::mime;
 use assurai_taxonomy::{Modality, PromptType, RiskCategory, RiskFactor};
 use serde::{Serialize, Serializer, ser::SerializeMap};
 use serde_json::Value;
@@ -313,12 +314,13 @@ impl MediaKind {
     }
 
     /// Guesses the kind from a file extension (`png`, `wav`, `mp4`, …).
+    ///
+    /// The extensions are those of the one MIME table (`assurai_files::mime`).
     pub fn from_path(path: &str) -> Option<Self> {
-        let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
-        match ext.as_str() {
-            "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" => Some(Self::Image),
-            "wav" | "mp3" | "ogg" | "opus" | "flac" | "m4a" => Some(Self::Audio),
-            "mp4" | "webm" | "mov" | "mkv" | "avi" => Some(Self::Video),
+        match mime::kind(mime::from_path(path)?)? {
+            mime::Kind::Image => Some(Self::Image),
+            mime::Kind::Audio => Some(Self::Audio),
+            mime::Kind::Video => Some(Self::Video),
             _ => None,
         }
     }

@@ -42,6 +42,7 @@ mod scan;
 mod schema;
 mod validate;
 
+pub use check::MediaRoot;
 pub use dataset::Dataset;
 pub use distribution::{CoverageRow, Distribution};
 pub use error::{DatasetError, Problem, Severity};

@@ -130,7 +130,7 @@ pub(crate) fn hash_media(
         h.update(b"\0media\0");
         h.update(p.as_bytes());
         h.update(b"\0");
-        match root.resolve(p) {
+        match root.resolve_message(p) {
             Ok(real) => hash_file(&real, h).map_err(|e| DatasetError::io(&real, e))?,
             Err(_) => h.update(b"<missing>"),
         }

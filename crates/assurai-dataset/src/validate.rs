@@ -154,7 +154,7 @@ impl Validator {
             if let Some(root) = &self.media {
                 for (field, m) in inst.media_refs() {
                     if crate::check::check_relative(&m.path).is_ok()
-                        && let Err(e) = root.resolve(&m.path)
+                        && let Err(e) = root.resolve_message(&m.path)
                     {
                         sink.error(&field, e);
                     }

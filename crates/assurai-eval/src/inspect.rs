@@ -16,6 +16,7 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use assurai_files::AtomicFile;
 use serde_json::{Map, Value, json};
 use zip::write::SimpleFileOptions;
 
@@ -54,9 +55,9 @@ fn zip_err(path: &Path, e: impl std::fmt::Display) -> EvalError {
 /// One open `.eval` archive being written.
 struct LogWriter {
     model: String,
-    tmp: PathBuf,
     path: PathBuf,
-    zip: zip::ZipWriter<File>,
+    /// The archive, written in place of `path` (the one atomic write).
+    zip: zip::ZipWriter<AtomicFile>,
     /// Sample summaries, spooled to a temporary file until the end.
     summaries: std::io::BufWriter<File>,
     summaries_path: PathBuf,
@@ -124,8 +125,8 @@ pub fn export_inspect_logs(
             safe_name(model)
         );
         let path = out_dir.join(&name);
-        let tmp = out_dir.join(format!(".{name}.tmp"));
-        let file = File::create(&tmp).map_err(|e| EvalError::io("cannot create", &tmp, e))?;
+        let file =
+            AtomicFile::create(&path).map_err(|e| EvalError::io("cannot create", &path, e))?;
         let summaries_path = out_dir.join(format!(".{name}.summaries.tmp"));
         let mut summaries = File::create(&summaries_path)
             .map(std::io::BufWriter::new)
@@ -135,7 +136,6 @@ pub fn export_inspect_logs(
             .map_err(|e| EvalError::io("cannot write", &summaries_path, e))?;
         writers.push(LogWriter {
             model: model.clone(),
-            tmp,
             path,
             zip: zip::ZipWriter::new(file),
             summaries,
@@ -200,11 +200,10 @@ pub fn export_inspect_logs(
         let _ = fs::remove_file(&w.summaries_path);
         let header = header_json(spec, &w, &now);
         w.add("header.json", header.as_bytes())?;
-        let LogWriter { zip, tmp, path, .. } = w;
+        let LogWriter { zip, path, .. } = w;
         let file = zip.finish().map_err(|e| zip_err(&path, e))?;
-        file.sync_all()
+        file.commit()
             .map_err(|e| EvalError::io("cannot write", &path, e))?;
-        fs::rename(&tmp, &path).map_err(|e| EvalError::io("cannot rename into", &path, e))?;
         out.push(path);
     }
     Ok(out)

@@ -1,7 +1,6 @@
 //! `manifest.json`: what a run directory's results were produced with.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -151,32 +150,20 @@ impl Manifest {
         Ok(Some(m))
     }
 
-    /// Writes `dir/manifest.json` atomically: a temporary file in the same
-    /// directory, flushed to disk, then renamed over the old one.
+    /// Writes `dir/manifest.json` atomically with the workspace's one atomic
+    /// write ([`assurai_files::write_atomic`]: a temporary file in the same
+    /// directory, flushed to disk, renamed over the old one, the directory
+    /// flushed).
     pub fn write_atomic(&self, dir: &Path) -> Result<()> {
         let path = dir.join(MANIFEST_FILE);
-        let tmp = dir.join(format!(".{MANIFEST_FILE}.tmp-{}", std::process::id()));
         let mut bytes =
             serde_json::to_vec_pretty(self).map_err(|e| EvalError::InvalidManifest {
                 path: path.clone(),
                 message: format!("cannot serialise: {e}"),
             })?;
         bytes.push(b'\n');
-        let write = || -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(&bytes)?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)?;
-            // Make the rename durable where the platform allows it.
-            if let Ok(d) = fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            EvalError::io("cannot write", &path, e)
-        })
+        assurai_files::write_atomic(&path, &bytes)
+            .map_err(|e| EvalError::io("cannot write", &path, e))
     }
 }
 

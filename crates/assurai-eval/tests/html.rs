@@ -151,6 +151,78 @@ fn media_outside_the_run_dir_is_not_embedded() {
     assert!(!html.contains("data:image/png"));
 }
 
+/// The report resolves images with the dataset's media path guard: `..`, absolute paths and
+/// symbolic links out of the run directory are never read, while an image inside it is.
+#[cfg(unix)]
+#[test]
+fn escaping_image_paths_are_refused_by_the_dataset_guard() {
+    let root = tempfile::tempdir().unwrap();
+    let run = root.path().join("run");
+    let manifest = Manifest::new(serde_json::json!({}));
+    let (store, _) = ResultStore::open(&run, &manifest, StoreOptions::default()).unwrap();
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(PNG_1X1)
+        .unwrap();
+    // A PNG outside the run (with a distinct trailing byte, so its data URL can be told apart).
+    let mut secret = png.clone();
+    secret.extend_from_slice(b"SECRET");
+    let secret_path = root.path().join("secret.png");
+    std::fs::write(&secret_path, &secret).unwrap();
+    std::fs::create_dir_all(run.join("media/sub")).unwrap();
+    std::fs::write(run.join("media/ok.png"), &png).unwrap();
+    std::os::unix::fs::symlink(&secret_path, run.join("media/link.png")).unwrap();
+    std::os::unix::fs::symlink(root.path(), run.join("media/up")).unwrap();
+    let paths = [
+        "media/ok.png",
+        "media/link.png",
+        "media/up/secret.png",
+        "media/sub/../../../secret.png",
+        "./../secret.png",
+        secret_path.to_str().unwrap(),
+        "media\\..\\..\\secret.png",
+    ];
+    for (i, path) in paths.iter().enumerate() {
+        let mut r = Record::new(
+            format!("i{i}"),
+            "m",
+            1,
+            RiskFactor::Harassment,
+            PromptType::QOnly,
+            Modality::Image,
+        );
+        r.set_scored(1);
+        r.output.media_path = Some((*path).to_owned());
+        store.append(&r).unwrap();
+    }
+    drop(store);
+    let html = Report::from_runs(
+        &[run.as_path()],
+        &ReportOptions::default().worst_examples(paths.len()),
+    )
+    .unwrap()
+    .to_html();
+    let secret_url = base64::engine::general_purpose::STANDARD.encode(&secret);
+    assert!(
+        !html.contains(&secret_url),
+        "an image outside the run was embedded"
+    );
+    // The image inside the run is embedded, once: the guard refuses only the escapes.
+    assert_eq!(
+        html.matches(&format!("data:image/png;base64,{PNG_1X1}"))
+            .count(),
+        1
+    );
+    for path in &paths[1..] {
+        assert!(
+            html.contains(&format!(
+                "<h4>Media</h4><pre>{}</pre>",
+                path.replace('<', "&lt;")
+            )),
+            "{path} is not listed as a plain path"
+        );
+    }
+}
+
 /// Chromium from `ASSURAI_CHROMIUM` (set by `scripts/setup-system.sh`) or on `PATH`.
 fn chromium() -> Option<String> {
     let configured = std::env::var("ASSURAI_CHROMIUM").ok();

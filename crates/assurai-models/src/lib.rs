@@ -76,6 +76,10 @@ pub use secret::Secret;
 
 pub use assurai_taxonomy::Modality;
 
+/// The one MIME table (extensions, aliases, magic bytes), from `assurai-files`, the crate below
+/// every crate that names a media type.
+pub use assurai_files::mime;
+
 /// The longest error message this crate produces from a server's answer, in bytes (4 KiB): a
 /// server that echoes a request with a Base64 image in its error must not grow a result file by
 /// megabytes. Longer messages are cut by [`cap_message`].

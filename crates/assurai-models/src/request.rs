@@ -118,9 +118,9 @@ impl AudioData {
 
     /// The `format` of an OpenAI `input_audio` part (`wav` or `mp3`), if the MIME type is one.
     pub fn openai_format(&self) -> Option<&'static str> {
-        match self.mime.as_str() {
-            "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => Some("wav"),
-            "audio/mpeg" | "audio/mp3" => Some("mp3"),
+        match crate::mime::canonical(&self.mime) {
+            Some(crate::mime::WAV) => Some("wav"),
+            Some(crate::mime::MP3) => Some("mp3"),
             _ => None,
         }
     }

@@ -1,6 +1,7 @@
 //! Conversions from a dataset instance to what a target model and a judge see.
 
 use assurai_dataset::{Content, Dataset, Input, Instance, MediaKind, Part, Role};
+use assurai_files::mime;
 use assurai_judge::{Candidate, Choice, JudgeInput, JudgedOutput};
 use assurai_models::{ImageData, Message, Part as ModelPart, Role as ModelRole};
 
@@ -40,18 +41,12 @@ fn with_choices(instance: &Instance, text: &str) -> String {
     }
 }
 
+/// The MIME type of an input image from its extension; JPEG when the extension names no image
+/// type.
 fn mime_of(path: &str) -> &'static str {
-    let ext = path
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "bmp" => "image/bmp",
-        _ => "image/jpeg",
-    }
+    mime::from_path(path)
+        .filter(|m| mime::kind(m) == Some(mime::Kind::Image))
+        .unwrap_or(mime::JPEG)
 }
 
 /// Reads an input image of the dataset, resolved safely inside its folder.

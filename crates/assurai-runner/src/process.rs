@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use assurai_dataset::Instance;
+use assurai_files::mime;
 use assurai_judge::{JudgedImage, JudgedOutput, SafetyScore, UnscoredReason, Verdict};
 use assurai_media::MediaError;
 use assurai_models::{
@@ -67,6 +68,12 @@ enum StageError {
     /// The target produced an output kind this runner does not know.
     #[error("the target produced an output kind this runner does not know")]
     Unsupported,
+}
+
+impl From<MediaError> for StageError {
+    fn from(e: MediaError) -> Self {
+        Self::Media(e)
+    }
 }
 
 impl StageError {
@@ -381,50 +388,39 @@ fn media_path(ctx: &Context, instance: &Instance, epoch: u32, suffix: &str) -> (
     (ctx.store.dir().join(&rel), rel)
 }
 
-fn ext_for(mime: &str) -> &'static str {
-    match mime {
-        "image/png" => ".png",
-        "image/jpeg" => ".jpg",
-        "image/gif" => ".gif",
-        "image/webp" => ".webp",
-        "audio/wav" | "audio/x-wav" | "audio/wave" => ".wav",
-        "audio/mpeg" => ".mp3",
-        "audio/ogg" => ".ogg",
-        "audio/flac" => ".flac",
-        "video/webm" => ".webm",
-        "video/quicktime" => ".mov",
-        m if m.starts_with("video/") => ".mp4",
-        _ => ".bin",
+/// The file suffix media of this MIME type is saved with (`.png`, `.wav`, …): the one MIME
+/// table's extension; `.mp4` for a video type it does not know, `.bin` for anything else.
+fn suffix_for(mime_type: &str) -> String {
+    match mime::extension(mime_type) {
+        Some(ext) => format!(".{ext}"),
+        None if mime::kind(mime_type) == Some(mime::Kind::Video) => ".mp4".to_owned(),
+        None => ".bin".to_owned(),
     }
 }
 
+/// Saves media with the workspace's one atomic write (temporary file, fsync, rename), so a crash
+/// never leaves a half-written media file. Blocking: called only inside [`blocking`].
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), StageError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| StageError::Io {
-            action: "cannot create",
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
-    // Write then rename, so a crash never leaves a half-written media file.
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|source| StageError::Io {
-            action: "cannot write",
-            path: path.to_path_buf(),
-            source,
-        })
+    assurai_files::write_atomic(path, bytes).map_err(|source| StageError::Io {
+        action: "cannot write",
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
+/// Runs media preparation and media writes on tokio's blocking pool, never on an async worker.
 async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, MediaError> + Send + 'static,
+    f: impl FnOnce() -> Result<T, StageError> + Send + 'static,
 ) -> Result<T, StageError> {
     match tokio::task::spawn_blocking(f).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(StageError::Media(e)),
+        Ok(r) => r,
         Err(e) => Err(StageError::MediaTask(e)),
     }
+}
+
+/// Saves `bytes` at `path` on the blocking pool and hands them back.
+async fn save(path: PathBuf, bytes: Vec<u8>) -> Result<Vec<u8>, StageError> {
+    blocking(move || write_file(&path, &bytes).map(|()| bytes)).await
 }
 
 /// Saves the output's media under the run directory and prepares what the
@@ -444,25 +440,29 @@ async fn prepare(
             ok(JudgedOutput::text(text))
         }
         Output::Image(Media { mime, bytes }) => {
-            let (path, rel) = media_path(ctx, instance, epoch, ext_for(&mime));
-            write_file(&path, &bytes)?;
+            let (path, rel) = media_path(ctx, instance, epoch, &suffix_for(&mime));
+            let bytes = save(path, bytes).await?;
             record.output.media_path = Some(rel);
             let options = ctx.options.image;
-            let prepared = blocking(move || assurai_media::prepare_image(&bytes, &options)).await?;
-            tracing::debug!(instance = %instance.id, jpeg_bytes = prepared.jpeg().len(), "image prepared for the judges");
             let (jpath, jrel) = media_path(ctx, instance, epoch, ".judged.jpg");
-            write_file(&jpath, prepared.jpeg())?;
+            let prepared = blocking(move || {
+                let prepared = assurai_media::prepare_image(&bytes, &options)?;
+                write_file(&jpath, prepared.jpeg())?;
+                Ok(prepared)
+            })
+            .await?;
+            tracing::debug!(instance = %instance.id, jpeg_bytes = prepared.jpeg().len(), "image prepared for the judges");
             record.extra.insert("judged_image".into(), jrel.into());
             ok(JudgedOutput::image(JudgedImage::new(ImageData::new(
-                "image/jpeg",
+                mime::JPEG,
                 prepared.into_jpeg(),
             ))))
         }
         Output::Video(video) => {
             let path = match video.data {
                 VideoData::Bytes { bytes } => {
-                    let (path, rel) = media_path(ctx, instance, epoch, ext_for(&video.mime));
-                    write_file(&path, &bytes)?;
+                    let (path, rel) = media_path(ctx, instance, epoch, &suffix_for(&video.mime));
+                    save(path.clone(), bytes).await?;
                     record.output.media_path = Some(rel);
                     path
                 }
@@ -472,8 +472,9 @@ async fn prepare(
                 }
             };
             let options = ctx.options.frames.clone();
+            let (jpath, jrel) = media_path(ctx, instance, epoch, ".frame.jpg");
             let (selection, fallback) = blocking(move || {
-                match assurai_media::select_frames(&path, &options) {
+                let chosen = match assurai_media::select_frames(&path, &options) {
                     // Every sampled frame is black, white or flat: such a video
                     // is still an output to judge, so take its best frame anyway.
                     Err(assurai_media::MediaError::NoUsableFrame { .. }) => {
@@ -484,7 +485,9 @@ async fn prepare(
                         assurai_media::select_frames(&path, &relaxed).map(|s| (s, true))
                     }
                     other => other.map(|s| (s, false)),
-                }
+                }?;
+                write_file(&jpath, chosen.0.best().image.jpeg())?;
+                Ok(chosen)
             })
             .await?;
             let best = selection.best();
@@ -495,8 +498,6 @@ async fn prepare(
                 all_frames_defective = fallback,
                 "video: representative frame chosen"
             );
-            let (jpath, jrel) = media_path(ctx, instance, epoch, ".frame.jpg");
-            write_file(&jpath, best.image.jpeg())?;
             record.extra.insert("judged_image".into(), jrel.into());
             record.extra.insert(
                 "frame".into(),
@@ -512,24 +513,35 @@ async fn prepare(
             );
             // The k best distinct frames (`--judge-frames`, best first), in one request.
             let k = ctx.options.frames.count.max(1);
-            if selection.frames.len() > 1 && k > 1 {
+            let selection = if selection.frames.len() > 1 && k > 1 {
                 let mut judged = vec![serde_json::json!({
                     "timestamp_s": best.timestamp_s, "path": record.extra["judged_image"].clone()})];
+                let mut writes = Vec::new();
                 for (i, f) in selection.frames.iter().enumerate().take(k).skip(1) {
                     let (p, rel) =
                         media_path(ctx, instance, epoch, &format!(".frame{}.jpg", i + 1));
-                    write_file(&p, f.image.jpeg())?;
+                    writes.push((i, p));
                     judged.push(serde_json::json!({"timestamp_s": f.timestamp_s, "path": rel}));
                 }
+                let selection = blocking(move || {
+                    for (i, p) in &writes {
+                        write_file(p, selection.frames[*i].image.jpeg())?;
+                    }
+                    Ok(selection)
+                })
+                .await?;
                 record.extra.insert("judged_frames".into(), judged.into());
-            }
+                selection
+            } else {
+                selection
+            };
             let frames = selection
                 .frames
                 .iter()
                 .take(k)
                 .map(|f| {
                     JudgedImage::frame(
-                        ImageData::new("image/jpeg", f.image.jpeg()),
+                        ImageData::new(mime::JPEG, f.image.jpeg()),
                         Duration::from_secs_f64(f.timestamp_s),
                     )
                 })
@@ -537,11 +549,12 @@ async fn prepare(
             ok(JudgedOutput::images(frames))
         }
         Output::Audio(Media { mime, bytes }) => {
-            let (path, rel) = media_path(ctx, instance, epoch, ext_for(&mime));
-            write_file(&path, &bytes)?;
+            let (path, rel) = media_path(ctx, instance, epoch, &suffix_for(&mime));
+            let bytes = save(path, bytes).await?;
             record.output.media_path = Some(rel);
             let options = ctx.options.audio.clone();
-            let audio = blocking(move || assurai_media::normalize_audio(&bytes, &options)).await?;
+            let audio =
+                blocking(move || Ok(assurai_media::normalize_audio(&bytes, &options)?)).await?;
             record.extra.insert(
                 "audio".into(),
                 serde_json::json!({
@@ -569,7 +582,7 @@ async fn prepare(
                 ));
             };
             let wav = ctx.options.judge_audio.then(|| audio.wav.clone());
-            let request = TranscriptionRequest::new(Media::new("audio/wav", audio.wav))
+            let request = TranscriptionRequest::new(Media::new(mime::WAV, audio.wav))
                 .language("ko")
                 .instance(instance.id.clone());
             let transcript = match transcriber.transcribe(&request).await {
@@ -591,7 +604,7 @@ async fn prepare(
             let (seen, output) = match wav {
                 Some(wav) => (
                     "transcript+audio",
-                    JudgedOutput::speech(transcript, AudioData::new("audio/wav", wav)),
+                    JudgedOutput::speech(transcript, AudioData::new(mime::WAV, wav)),
                 ),
                 None => ("transcript", JudgedOutput::transcript(transcript)),
             };

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use assurai_dataset::{Dataset, Instance, MediaKind};
+use assurai_files::mime;
 use assurai_models::{
     BlockReason, Blocked, Generation, GenerationRequest, Media, ModelError, Output, TargetModel,
     Transcriber, Transcript, TranscriptionRequest, Video, VideoData, async_trait,
@@ -179,26 +180,14 @@ impl RecordedResponses {
     }
 }
 
+/// The MIME type of a recorded media file from its extension; without a known one, MP4 for a
+/// video, WAV for audio, bytes of no known type otherwise.
 fn mime_for(path: &str, kind: MediaKind) -> &'static str {
-    let ext = path
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match (kind, ext.as_str()) {
-        (_, "png") => "image/png",
-        (_, "jpg" | "jpeg") => "image/jpeg",
-        (_, "gif") => "image/gif",
-        (_, "webp") => "image/webp",
-        (_, "wav") => "audio/wav",
-        (_, "mp3") => "audio/mpeg",
-        (_, "ogg" | "opus") => "audio/ogg",
-        (_, "flac") => "audio/flac",
-        (_, "webm") => "video/webm",
-        (_, "mov") => "video/quicktime",
-        (MediaKind::Video, _) => "video/mp4",
-        (MediaKind::Audio, _) => "audio/wav",
-        _ => "application/octet-stream",
-    }
+    mime::from_path(path).unwrap_or(match kind {
+        MediaKind::Video => mime::MP4,
+        MediaKind::Audio => mime::WAV,
+        _ => mime::OCTET_STREAM,
+    })
 }
 
 /// A [`TargetModel`] that answers with the dataset's recorded responses of

@@ -3,7 +3,10 @@
 //! a dataset, a model or a judge goes through [`esc`].
 
 use std::fmt::Write as _;
-use std::path::{Component, Path};
+use std::path::Path;
+
+use assurai_dataset::MediaRoot;
+use assurai_files::mime;
 
 use base64::Engine as _;
 
@@ -681,29 +684,14 @@ fn group_table(
 /// A data URL for a JPEG or PNG at `rel` inside `run_dir`, or `None` when the
 /// path leaves the run directory, is missing, too large or not JPEG/PNG.
 fn embed_image(run_dir: &Path, rel: &str) -> Option<String> {
-    let rel_path = Path::new(rel);
-    if rel_path
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
-    {
-        return None;
-    }
-    let root = run_dir.canonicalize().ok()?;
-    let full = root.join(rel_path).canonicalize().ok()?;
-    if !full.starts_with(&root) {
-        return None; // a symlink pointing outside
-    }
+    // The dataset's media path guard: relative, no `..`, no symlink out of the run directory.
+    let full = MediaRoot::new(run_dir).resolve(rel).ok()?;
     if std::fs::metadata(&full).ok()?.len() > MAX_EMBED_BYTES {
         return None;
     }
     let bytes = std::fs::read(&full).ok()?;
-    let mime = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "image/jpeg"
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else {
-        return None;
-    };
+    // Only the formats the judged images are written in (never SVG: it could carry script).
+    let mime = mime::sniff(&bytes).filter(|m| matches!(*m, mime::JPEG | mime::PNG))?;
     Some(format!(
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(&bytes)

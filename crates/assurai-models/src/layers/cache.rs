@@ -139,7 +139,7 @@ impl<M: TargetModel> TargetModel for Cache<M> {
             };
             let bytes = serde_json::to_vec(&entry)
                 .map_err(|e| ModelError::malformed(format!("cannot encode cache entry: {e}")))?;
-            crate::fsutil::write_atomic(&path, &bytes).await?;
+            crate::fsutil::write_atomic(&path, bytes).await?;
             return Ok(entry.generation);
         }
         Ok(g)

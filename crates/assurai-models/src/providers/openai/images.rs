@@ -8,7 +8,8 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use super::{Endpoint, OpenAiConfig, sniff_image_mime};
+use super::{Endpoint, OpenAiConfig};
+use crate::mime;
 use crate::{
     BlockReason, Blocked, Generation, GenerationRequest, Media, ModelError, Output, TargetModel,
     Usage,
@@ -149,12 +150,15 @@ impl TargetModel for OpenAiImages {
         if bytes.is_empty() {
             return Err(self.endpoint.malformed("image is empty", &[]));
         }
-        let mime = match v.get("output_format").and_then(Value::as_str) {
-            Some("png") => "image/png".to_owned(),
-            Some("jpeg" | "jpg") => "image/jpeg".to_owned(),
-            Some("webp") => "image/webp".to_owned(),
-            _ => sniff_image_mime(&bytes).to_owned(),
-        };
+        let is_image = |m: &&str| mime::kind(m) == Some(mime::Kind::Image);
+        let mime = v
+            .get("output_format")
+            .and_then(Value::as_str)
+            .and_then(mime::from_extension)
+            .filter(is_image)
+            .or_else(|| mime::sniff(&bytes).filter(is_image))
+            .unwrap_or(mime::OCTET_STREAM)
+            .to_owned();
         Ok(Generation::new(Output::Image(Media::new(mime, bytes)))
             .with_usage(usage)
             .with_latency(start.elapsed()))

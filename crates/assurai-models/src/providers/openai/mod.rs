@@ -361,21 +361,6 @@ fn may_be_block(status: u16) -> bool {
     (400..500).contains(&status) && !matches!(status, 401 | 403 | 408 | 429)
 }
 
-/// Guesses an image MIME type from its magic bytes.
-pub(crate) fn sniff_image_mime(bytes: &[u8]) -> &'static str {
-    if bytes.starts_with(b"\x89PNG") {
-        "image/png"
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        "image/jpeg"
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        "image/webp"
-    } else if bytes.starts_with(b"GIF8") {
-        "image/gif"
-    } else {
-        "application/octet-stream"
-    }
-}
-
 /// The `Content-Type` header without parameters.
 pub(crate) fn content_type(headers: &HeaderMap) -> Option<String> {
     headers

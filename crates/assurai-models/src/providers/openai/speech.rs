@@ -55,15 +55,12 @@ struct SpeechBody<'a> {
     response_format: &'a str,
 }
 
+/// The MIME type of a `response_format` (`mp3`, `wav`, `opus`, …), MP3 (the API's default)
+/// for a format the table does not know.
 fn mime_for(format: &str) -> &'static str {
-    match format {
-        "wav" => "audio/wav",
-        "opus" => "audio/ogg",
-        "aac" => "audio/aac",
-        "flac" => "audio/flac",
-        "pcm" => "audio/pcm",
-        _ => "audio/mpeg",
-    }
+    crate::mime::from_extension(format)
+        .filter(|m| crate::mime::kind(m) == Some(crate::mime::Kind::Audio))
+        .unwrap_or(crate::mime::MP3)
 }
 
 #[async_trait]
@@ -102,7 +99,7 @@ impl TargetModel for OpenAiSpeech {
             return Err(ModelError::malformed("speech response is empty"));
         }
         let mime = content_type(&r.headers)
-            .filter(|m| m.starts_with("audio/"))
+            .filter(|m| crate::mime::kind(m) == Some(crate::mime::Kind::Audio))
             .unwrap_or_else(|| mime_for(&self.format).to_owned());
         Ok(Generation::new(Output::Audio(Media::new(mime, r.body))).with_latency(start.elapsed()))
     }

@@ -33,16 +33,9 @@ impl OpenAiTranscriber {
     }
 }
 
-fn file_name(mime: &str) -> &'static str {
-    match mime {
-        "audio/wav" | "audio/x-wav" | "audio/wave" => "audio.wav",
-        "audio/mpeg" | "audio/mp3" => "audio.mp3",
-        "audio/ogg" | "audio/opus" => "audio.ogg",
-        "audio/flac" => "audio.flac",
-        "audio/webm" => "audio.webm",
-        "audio/mp4" | "audio/m4a" | "audio/x-m4a" => "audio.m4a",
-        _ => "audio.bin",
-    }
+/// The upload's file name: servers pick the decoder from its extension.
+fn file_name(mime: &str) -> String {
+    format!("audio.{}", crate::mime::extension(mime).unwrap_or("bin"))
 }
 
 #[async_trait]

@@ -198,12 +198,12 @@ impl TargetModel for OpenAiVideo {
             return Err(ModelError::malformed("downloaded video is empty"));
         }
         let mime = content_type(&d.headers)
-            .filter(|m| m.starts_with("video/"))
-            .unwrap_or_else(|| "video/mp4".to_owned());
+            .filter(|m| crate::mime::kind(m) == Some(crate::mime::Kind::Video))
+            .unwrap_or_else(|| crate::mime::MP4.to_owned());
         let data = match &self.output_dir {
             Some(dir) => {
                 let path = dir.join(format!("{job_id}.mp4"));
-                crate::fsutil::write_atomic(&path, &d.body).await?;
+                crate::fsutil::write_atomic(&path, d.body).await?;
                 VideoData::File { path }
             }
             None => VideoData::Bytes { bytes: d.body },
