@@ -115,23 +115,11 @@ fn html_is_self_contained() {
     }
 }
 
-#[test]
-fn media_outside_the_run_dir_is_not_embedded() {
-    let root = tempfile::tempdir().unwrap();
-    let run = root.path().join("run");
+/// A run directory with one scored image record per media path.
+fn image_run(run: &Path, paths: &[&str]) {
     let manifest = Manifest::new(serde_json::json!({}));
-    let (store, _) = ResultStore::open(&run, &manifest, StoreOptions::default()).unwrap();
-    std::fs::write(
-        root.path().join("secret.png"),
-        base64::engine::general_purpose::STANDARD
-            .decode(PNG_1X1)
-            .unwrap(),
-    )
-    .unwrap();
-    for (i, path) in ["../secret.png", "/etc/passwd", "media/missing.png"]
-        .iter()
-        .enumerate()
-    {
+    let (store, _) = ResultStore::open(run, &manifest, StoreOptions::default()).unwrap();
+    for (i, path) in paths.iter().enumerate() {
         let mut r = Record::new(
             format!("i{i}"),
             "m",
@@ -144,7 +132,20 @@ fn media_outside_the_run_dir_is_not_embedded() {
         r.output.media_path = Some((*path).to_owned());
         store.append(&r).unwrap();
     }
-    drop(store);
+}
+
+#[test]
+fn media_outside_the_run_dir_is_not_embedded() {
+    let root = tempfile::tempdir().unwrap();
+    let run = root.path().join("run");
+    std::fs::write(
+        root.path().join("secret.png"),
+        base64::engine::general_purpose::STANDARD
+            .decode(PNG_1X1)
+            .unwrap(),
+    )
+    .unwrap();
+    image_run(&run, &["../secret.png", "/etc/passwd", "media/missing.png"]);
     let html = Report::from_runs(&[run.as_path()], &ReportOptions::default())
         .unwrap()
         .to_html();
@@ -158,8 +159,6 @@ fn media_outside_the_run_dir_is_not_embedded() {
 fn escaping_image_paths_are_refused_by_the_dataset_guard() {
     let root = tempfile::tempdir().unwrap();
     let run = root.path().join("run");
-    let manifest = Manifest::new(serde_json::json!({}));
-    let (store, _) = ResultStore::open(&run, &manifest, StoreOptions::default()).unwrap();
     let png = base64::engine::general_purpose::STANDARD
         .decode(PNG_1X1)
         .unwrap();
@@ -181,20 +180,7 @@ fn escaping_image_paths_are_refused_by_the_dataset_guard() {
         secret_path.to_str().unwrap(),
         "media\\..\\..\\secret.png",
     ];
-    for (i, path) in paths.iter().enumerate() {
-        let mut r = Record::new(
-            format!("i{i}"),
-            "m",
-            1,
-            RiskFactor::Harassment,
-            PromptType::QOnly,
-            Modality::Image,
-        );
-        r.set_scored(1);
-        r.output.media_path = Some((*path).to_owned());
-        store.append(&r).unwrap();
-    }
-    drop(store);
+    image_run(&run, &paths);
     let html = Report::from_runs(
         &[run.as_path()],
         &ReportOptions::default().worst_examples(paths.len()),
