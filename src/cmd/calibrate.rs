@@ -8,7 +8,8 @@ use std::sync::Arc;
 use assurai::judge::{Calibration, Language};
 use assurai::runner::{HumanJudge, RecordedResponses, calibrate_runs, safe_file_name};
 
-use super::run::{check_dataset, concurrency, replay_models, usage};
+use super::common::usage;
+use super::run::{check_dataset, concurrency, replay_models};
 
 /// Arguments of `assurai calibrate`.
 #[derive(Debug, clap::Args)]
@@ -106,7 +107,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 fn opt(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:.3}")).unwrap_or_else(|| "–".into())
+    super::common::num(v, 3)
 }
 
 fn human(judge: &str, models: &[String], c: &Calibration) -> String {

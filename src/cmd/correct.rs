@@ -12,6 +12,7 @@ use assurai_stats::{
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
+use super::common::{num, pct};
 use super::stats::{CsvRow, CsvTable};
 
 /// Arguments of `assurai correct`.
@@ -204,10 +205,6 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".to_owned(), |x| format!("{:.1}%", 100.0 * x))
-}
-
 fn ci(v: Option<Interval>) -> String {
     v.map_or_else(
         || "–".to_owned(),
@@ -262,7 +259,7 @@ fn human(o: &Output) -> String {
         }
         row.extend([
             right(format!("{observed_mean:.3}")),
-            right(r.corrected_mean.map_or("–".into(), |m| format!("{m:.3}"))),
+            right(num(r.corrected_mean, 3)),
             Cell::new(r.corrected_distribution.map_or("–".into(), |p| {
                 p.iter()
                     .map(|x| format!("{:.3}", x))

@@ -11,6 +11,7 @@ use assurai_taxonomy::{Modality, RiskFactor};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 
+use super::common::usage;
 pub(crate) use super::input::DatasetInput as Source;
 
 /// Arguments of `assurai dataset`.
@@ -102,11 +103,6 @@ pub(crate) fn broken_pipe(e: &anyhow::Error) -> bool {
         || e.downcast_ref::<serde_json::Error>()
             .and_then(|e| e.io_error_kind())
             .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
-}
-
-pub(crate) fn usage(msg: &str) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
 }
 
 fn parse_shard(s: Option<&str>) -> Result<Option<Shard>, String> {
@@ -252,7 +248,7 @@ fn stats(a: StatsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
+    super::common::pct(Some(x))
 }
 
 fn share_table(rows: &[CoverageRow]) -> Table {
@@ -278,7 +274,7 @@ fn sample(a: SampleArgs) -> anyhow::Result<ExitCode> {
     };
     let shard = match parse_shard(a.shard.as_deref()) {
         Ok(s) => s,
-        Err(e) => return Ok(usage(&e)),
+        Err(e) => return usage(e),
     };
     let allocation: Allocation = a.allocation.parse()?;
     let instances = match a.limit {
@@ -341,7 +337,7 @@ fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     let shard = match parse_shard(a.shard.as_deref()) {
         Ok(s) => s,
-        Err(e) => return Ok(usage(&e)),
+        Err(e) => return usage(e),
     };
     let mut n = 0u64;
     let mut write = || -> anyhow::Result<ExitCode> {

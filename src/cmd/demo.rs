@@ -7,7 +7,8 @@ use std::sync::Arc;
 use assurai::dataset::Dataset;
 use assurai::runner::RecordedResponses;
 
-use super::run::{check_dataset, concurrency, replay_models, summary_table, write_report};
+use super::common::summary_table;
+use super::run::{check_dataset, concurrency, replay_models, write_report};
 
 /// Arguments of `assurai demo`.
 #[derive(Debug, clap::Args)]

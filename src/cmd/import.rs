@@ -11,7 +11,8 @@ use anyhow::Context;
 use assurai_dataset::{DatasetError, Preset};
 use serde::Serialize;
 
-use super::dataset::{broken_pipe, emit, usage};
+use super::common::usage;
+use super::dataset::{broken_pipe, emit};
 use super::input::DatasetInput;
 
 /// Arguments of `assurai dataset import`.
@@ -36,7 +37,7 @@ pub(crate) fn import(a: ImportArgs) -> anyhow::Result<ExitCode> {
     let skip = a.input.skip_invalid;
     let ds = match a.input.open() {
         Ok(d) => d.with_skip_invalid(false),
-        Err(e) => return Ok(usage(&e)),
+        Err(e) => return usage(e),
     };
     let out_dir = match a.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -227,7 +228,7 @@ pub(crate) fn presets(a: PresetsArgs) -> anyhow::Result<ExitCode> {
     if let Some(name) = &a.show {
         let p = match Preset::builtin(name) {
             Ok(p) => p,
-            Err(e) => return Ok(usage(&e.to_string())),
+            Err(e) => return usage(e),
         };
         emit(p.json())?;
         return Ok(ExitCode::SUCCESS);

@@ -3,6 +3,7 @@
 
 pub(crate) mod agreement;
 pub(crate) mod calibrate;
+pub(crate) mod common;
 pub(crate) mod correct;
 pub(crate) mod dataset;
 pub(crate) mod demo;

@@ -8,6 +8,8 @@ use anyhow::Context as _;
 use assurai_eval::{InspectOptions, Report, ReportOptions, export_inspect_logs};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
+use super::common::{num, summary_table};
+
 /// Arguments of `assurai report`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -86,56 +88,12 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn fmt(v: Option<f64>, digits: usize) -> String {
-    v.filter(|x| x.is_finite())
-        .map_or_else(|| "–".to_owned(), |x| format!("{x:.digits$}"))
-}
-
-fn summary_table(report: &Report) -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header([
-        "Model",
-        "n",
-        "Mean",
-        "SD",
-        "CV %",
-        "95% CI",
-        "Blocked",
-        "Blocked %",
-        "Unscored",
-        "Errors",
-    ]);
-    for m in &report.models {
-        let ci = m
-            .ci95
-            .map_or_else(|| "–".to_owned(), |[lo, hi]| format!("[{lo:.3}, {hi:.3}]"));
-        t.add_row(vec![
-            Cell::new(&m.model),
-            Cell::new(m.n_scored).set_alignment(CellAlignment::Right),
-            Cell::new(fmt(m.mean, 3)).set_alignment(CellAlignment::Right),
-            Cell::new(fmt(m.sd, 3)).set_alignment(CellAlignment::Right),
-            Cell::new(fmt(m.cv_percent, 1)).set_alignment(CellAlignment::Right),
-            Cell::new(ci),
-            Cell::new(m.n_blocked).set_alignment(CellAlignment::Right),
-            Cell::new(fmt(m.blocked_ratio.map(|r| r * 100.0), 1))
-                .set_alignment(CellAlignment::Right),
-            Cell::new(m.n_unscored).set_alignment(CellAlignment::Right),
-            Cell::new(m.n_error).set_alignment(CellAlignment::Right),
-        ]);
-    }
-    t
-}
-
 /// Observed and corrected unsafe rate per model (with `--calibration`).
 fn corrected_table(report: &Report) -> Option<Table> {
     report.calibration.as_ref()?;
-    let pct = |v: Option<f64>| fmt(v.map(|x| x * 100.0), 1);
+    let pct = |v: Option<f64>| num(v.map(|x| x * 100.0), 1);
     let ci = |v: Option<assurai_stats::Interval>| {
-        v.map_or_else(
-            || "–".to_owned(),
-            |i| format!("[{:.1}, {:.1}]", i.lower * 100.0, i.upper * 100.0),
-        )
+        super::common::ci(v.map(|i| [i.lower * 100.0, i.upper * 100.0]), 1)
     };
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
@@ -159,7 +117,7 @@ fn corrected_table(report: &Report) -> Option<Table> {
             Cell::new(ci(c.observed_ci95)),
             Cell::new(pct(g.corrected_unsafe_rate)).set_alignment(CellAlignment::Right),
             Cell::new(ci(g.ci95)),
-            Cell::new(fmt(g.corrected_mean, 3)).set_alignment(CellAlignment::Right),
+            Cell::new(num(g.corrected_mean, 3)).set_alignment(CellAlignment::Right),
             Cell::new(if c.clustered { "by instance" } else { "no" }),
         ]);
     }

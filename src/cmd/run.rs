@@ -16,6 +16,8 @@ use assurai::runner::{
     CancelToken, EvalConfig, EvalOutcome, Progress, RunError, evaluate, safe_file_name,
 };
 
+use super::common::{summary_table, usage};
+
 /// Arguments of `assurai run`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -202,12 +204,6 @@ fn resolve_shard(flag: Option<&str>, shards: Option<u32>) -> Result<Option<Shard
 /// `n` instances in flight, at least one.
 pub(crate) fn concurrency(n: usize) -> NonZeroUsize {
     NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
-}
-
-/// A usage problem found after parsing: message and exit 2.
-pub(crate) fn usage(msg: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
-    eprintln!("error: {msg}");
-    Ok(ExitCode::from(2))
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -568,11 +564,6 @@ pub(crate) fn write_report(runs: &[&Path], out: &Path) -> anyhow::Result<Report>
     Ok(report)
 }
 
-fn fmt_opt(v: Option<f64>, digits: usize) -> String {
-    v.map(|x| format!("{x:.digits$}"))
-        .unwrap_or_else(|| "–".into())
-}
-
 /// Prints the per-model summary table (or JSON) of a report.
 pub(crate) fn print_summary(
     outcome: &EvalOutcome,
@@ -606,39 +597,4 @@ pub(crate) fn print_summary(
     );
     outln!("{}", summary_table(report));
     Ok(())
-}
-
-/// The per-model table of a report, in the layout of the paper's Table 5.
-pub(crate) fn summary_table(report: &Report) -> String {
-    use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(vec![
-        "Model", "n", "Mean", "SD", "CV %", "95% CI", "Blocked", "Unscored", "Errors",
-    ]);
-    let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
-    for m in &report.models {
-        t.add_row(vec![
-            Cell::new(&m.model),
-            right(m.n_scored.to_string()),
-            right(fmt_opt(m.mean, 2)),
-            right(fmt_opt(m.sd, 2)),
-            right(fmt_opt(m.cv_percent, 1)),
-            right(
-                m.ci95
-                    .map(|[lo, hi]| format!("{lo:.2}–{hi:.2}"))
-                    .unwrap_or_else(|| "–".into()),
-            ),
-            right(format!(
-                "{} ({})",
-                m.n_blocked,
-                m.blocked_ratio
-                    .map(|r| format!("{:.1}%", r * 100.0))
-                    .unwrap_or_else(|| "–".into())
-            )),
-            right(m.n_unscored.to_string()),
-            right(m.n_error.to_string()),
-        ]);
-    }
-    t.to_string()
 }

@@ -8,6 +8,8 @@ use anyhow::{Context, bail};
 use assurai_stats::{ClusteredMean, GroupComparison, clustered_mean, compare_groups};
 use comfy_table::{Cell, CellAlignment, Table, presets::UTF8_FULL_CONDENSED};
 
+use super::common::p_value;
+
 /// Arguments of `assurai stats`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -166,7 +168,7 @@ fn human(c: &GroupComparison) -> String {
             num(g.n.to_string()),
             num(format!("{:.3}", g.mean)),
             num(format!("{:.3}", g.sd)),
-            num(g.cv_percent.map_or("–".into(), |v| format!("{v:.2}"))),
+            num(super::common::num(g.cv_percent, 2)),
             num(format!("[{:.3}, {:.3}]", g.ci95.lower, g.ci95.upper)),
         ]);
     }
@@ -241,14 +243,6 @@ fn human(c: &GroupComparison) -> String {
 
 fn num(s: String) -> Cell {
     Cell::new(s).set_alignment(CellAlignment::Right)
-}
-
-fn p_value(p: f64) -> String {
-    if p < 1e-4 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.4}")
-    }
 }
 
 /// A CSV file with a header, and the indices of the requested columns.

@@ -49,7 +49,8 @@ pub use record::{
 pub use report::{
     CalibrationSummary, Corrected, Dimension, Example, GroupRow, GuardRate, HumanAgreement,
     JudgeAgreement, ModelSummary, OverRefusal, PairedComparison, REPORT_FILES,
-    REPORT_SCHEMA_VERSION, Report, ReportOptions, RoleTokens, RunInfo, UNSAFE_THRESHOLD,
+    REPORT_SCHEMA_VERSION, Report, ReportOptions, RoleTokens, RunInfo, UNSAFE_THRESHOLD, format_ci,
+    format_num, format_p_value, format_pct,
 };
 pub use store::{
     LOCK_FILE, RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions,

@@ -17,6 +17,7 @@ mod types;
 pub use build::ReportOptions;
 pub(crate) use build::index_runs;
 pub use corrected::{CalibrationSummary, Corrected, UNSAFE_THRESHOLD};
+pub use fmt::{ci as format_ci, num as format_num, p_value as format_p_value, pct as format_pct};
 pub use guards::GuardRate;
 pub use over_refusal::OverRefusal;
 pub use tokens::RoleTokens;
