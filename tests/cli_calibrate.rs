@@ -2,28 +2,29 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::proof_support::assert_exit;
-use std::process::Command;
+use std::process::Output;
 
 use serde_json::Value;
+
+use crate::proof_support::{assert_exit, assurai_output};
+
+/// `assurai calibrate --dataset examples/sample/sample.jsonl --judge …` (the judge and what
+/// follows it in `judge_and_flags`), run from the package root.
+fn calibrate_sample(judge_and_flags: &[&str]) -> Output {
+    let mut args = vec![
+        "calibrate",
+        "--dataset",
+        "examples/sample/sample.jsonl",
+        "--judge",
+    ];
+    args.extend_from_slice(judge_and_flags);
+    assurai_output(&args)
+}
 
 #[test]
 fn calibrate_reports_agreement_with_recorded_human_scores() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_assurai"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "calibrate",
-            "--dataset",
-            "examples/sample/sample.jsonl",
-            "--judge",
-            "refusal",
-            "--out",
-            tmp.path().to_str().unwrap(),
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let o = calibrate_sample(&["refusal", "--out", tmp.path().to_str().unwrap(), "--json"]);
     assert_exit(&o, 0);
     let c: Value = serde_json::from_slice(&o.stdout).unwrap();
     let n = c["n"].as_u64().unwrap();
@@ -53,16 +54,6 @@ fn calibrate_reports_agreement_with_recorded_human_scores() {
             > 0
     );
 
-    let human = Command::new(env!("CARGO_BIN_EXE_assurai"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "calibrate",
-            "--dataset",
-            "examples/sample/sample.jsonl",
-            "--judge",
-            "human",
-        ])
-        .output()
-        .unwrap();
+    let human = calibrate_sample(&["human"]);
     assert_eq!(human.status.code(), Some(2));
 }

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::proof_support::assert_exit;
+use crate::proof_support::{assert_exit, report_json};
 use std::collections::BTreeSet;
 use std::process::Command;
 
@@ -22,8 +22,7 @@ fn demo_scores_every_modality_and_writes_the_report() {
     for f in ["report.html", "report.md", "report.json"] {
         assert!(out.join(f).is_file(), "{f}");
     }
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     let models = report["models"].as_array().unwrap();
     assert!(models.len() >= 2, "the sample records two or more models");
     assert!(report["comparison"].is_object(), "models are compared");

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use assurai_mock_server::{Faults, MockServer};
 use serde_json::Value;
 
-use crate::proof_support::{SECRET, assert_exit, assurai, records, run_args_with, runtime, walk};
+use crate::proof_support::{
+    SECRET, assert_exit, assurai, records, report_json, run_args_with, runtime, walk,
+};
 
 /// A small Korean text dataset: every prompt type, a user-only Multi-Session
 /// conversation (played turn by turn) and a Multiple-Choice instance.
@@ -150,8 +152,7 @@ fn run_scores_every_instance_and_the_report_matches_assurai_stats() {
     assert_eq!(server.stats().requests, 21 + 3 + 21);
 
     // report.json numbers equal assurai-stats on the same scores.
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     let scores: Vec<f64> = recs.iter().map(|r| r["score"].as_f64().unwrap()).collect();
     let d = assurai_stats::describe(&scores, 0.95).unwrap();
     let m = &report["models"][0];
@@ -309,8 +310,7 @@ fn judge_down_gives_error_records_that_resume() {
         .collect();
     assert_eq!(latest.len(), 8);
     assert!(latest.values().all(|r| r["status"] == "scored"));
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     assert_eq!(report["models"][0]["n_scored"], 8);
     assert_eq!(report["models"][0]["n_error"], 0);
 }
@@ -431,8 +431,7 @@ fn guard_judges_are_recorded_and_reported_beside_an_llm_judge() {
         // The guard's label never makes the record a block.
         assert_ne!(r["status"], "blocked");
     }
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     let row = &report["guards"][0];
     assert_eq!(row["judge"], spec.as_str());
     assert_eq!(
@@ -463,8 +462,7 @@ fn guard_judges_are_recorded_and_reported_beside_an_llm_judge() {
         assert_eq!(v["raw_reply"], "I think it is fine");
         assert!(v.get("guard").is_none());
     }
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out2.join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out2);
     assert_eq!(report["guards"][0]["unparseable"], 8);
     assert_eq!(report["guards"][0]["n"], 0);
 }

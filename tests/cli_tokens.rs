@@ -4,7 +4,7 @@
 use assurai_mock_server::{Faults, MockServer};
 use serde_json::Value;
 
-use crate::proof_support::{assurai, records, run_args, runtime, write_dataset};
+use crate::proof_support::{assurai, records, report_json, run_args, runtime, write_dataset};
 
 #[test]
 fn the_report_totals_tokens_per_role_as_the_servers_reported_them() {
@@ -29,8 +29,7 @@ fn the_report_totals_tokens_per_role_as_the_servers_reported_them() {
         .iter()
         .map(|r| r["judge_attempts"].as_u64().unwrap_or(0))
         .sum();
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     let tokens = report["tokens"].as_array().unwrap();
     assert_eq!(tokens.len(), 2, "no transcriber in a text run: {tokens:?}");
     let target = &tokens[0];

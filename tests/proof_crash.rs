@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use crate::proof_support;
-use crate::proof_support::assert_exit;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -15,7 +14,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use assurai_mock_server::{Faults, MockServer};
-use proof_support::{assurai, normalized_report, records, run_args, runtime, write_dataset};
+use proof_support::{
+    assert_exit, assurai, normalized_report, records, run_args, runtime, write_dataset,
+};
 
 const N: usize = 160;
 const KILLS: usize = 12;

@@ -9,7 +9,6 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use crate::proof_support;
-use crate::proof_support::assert_exit;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -18,7 +17,8 @@ use std::time::{Duration, Instant};
 
 use assurai_mock_server::{Faults, MockServer};
 use proof_support::{
-    SECRET, assurai, outcome_by_id, records, run_args, run_args_with, runtime, write_dataset,
+    SECRET, assert_exit, assurai, outcome_by_id, records, report_json, run_args, run_args_with,
+    runtime, write_dataset,
 };
 use serde_json::Value;
 
@@ -218,9 +218,7 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
         }
         let summary: Value = serde_json::from_slice(&first.stdout).unwrap();
         assert_eq!(summary["errors"], n as u64);
-        let report: Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
-                .unwrap();
+        let report = report_json(&out);
         assert_eq!(report["models"][0]["n_error"], n as u64);
         assert_eq!(report["models"][0]["n_scored"], 0);
 
@@ -264,8 +262,7 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
     let latest = outcome_by_id(&out);
     assert_eq!(latest.len(), n);
     assert!(latest.values().all(|(s, _)| s == "scored"));
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let report = report_json(&out);
     assert_eq!(report["models"][0]["n_scored"], n as u64);
     assert_eq!(report["models"][0]["n_error"], 0);
 }

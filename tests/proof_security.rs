@@ -8,14 +8,15 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::proof_support;
-use crate::proof_support::assert_exit;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
 use assurai_mock_server::{Faults, MockServer, RecordedRequest, Reply, ScriptedServer};
-use proof_support::{SECRET, assurai, records, run_args, runtime, walk, write_dataset};
+use proof_support::{
+    SECRET, assert_exit, assurai, records, run_args, runtime, walk, write_dataset,
+};
 
 const JUDGE_SECRET: &str = "sk-judge-SECRET-0b9a8c7d6e5f4a3b";
 

@@ -8,14 +8,15 @@
 #![allow(clippy::unwrap_used)]
 
 use crate::proof_support;
-use crate::proof_support::assert_exit;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use assurai_mock_server::{Faults, MockServer};
-use proof_support::{assurai, normalized_report, records, run_args, runtime, write_dataset};
+use proof_support::{
+    assert_exit, assurai, normalized_report, records, run_args, runtime, write_dataset,
+};
 use serde_json::Value;
 
 const N: usize = 120;

@@ -239,3 +239,9 @@ pub fn assert_close(got: &Value, want: &Value) {
         "got {g}, want {w}"
     );
 }
+
+/// `dir/report.json`, parsed.
+pub fn report_json(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}

@@ -290,11 +290,7 @@ fn an_unknown_category_names_file_line_field_and_value() {
     )
     .unwrap();
     let report = errors("xstest", &path);
-    let found: Vec<(Option<u64>, Option<&str>)> = report
-        .errors
-        .iter()
-        .map(|e| (e.line, e.field.as_deref()))
-        .collect();
+    let found = crate::support::error_places(&report);
     assert_eq!(
         found,
         [(Some(3), Some("type")), (Some(4), Some("label"))],

@@ -140,11 +140,7 @@ fn bad_release_records_name_line_field_and_value() {
         .unwrap()
         .validate()
         .unwrap();
-    let found: Vec<(Option<u64>, Option<&str>)> = report
-        .errors
-        .iter()
-        .map(|e| (e.line, e.field.as_deref()))
-        .collect();
+    let found = crate::support::error_places(&report);
     assert_eq!(
         found,
         [

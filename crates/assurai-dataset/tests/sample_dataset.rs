@@ -66,6 +66,21 @@ fn sample_is_valid_and_complete() {
     assert!(all.iter().any(|i| !i.media.is_empty()));
 }
 
+/// Every top-level field of an instance, as CSV columns.
+const COLUMNS: [&str; 12] = [
+    "id",
+    "risk_factor",
+    "prompt_type",
+    "modality",
+    "prompt",
+    "turns",
+    "choices",
+    "candidates",
+    "media",
+    "annotations",
+    "responses",
+    "metadata",
+];
 #[test]
 fn json_array_and_csv_read_the_same_instances() {
     let all = sample();
@@ -83,21 +98,7 @@ fn json_array_and_csv_read_the_same_instances() {
     // CSV with structured cells as JSON text.
     let csv = dir.path().join("s.csv");
     let mut w = csv::Writer::from_path(&csv).unwrap();
-    w.write_record([
-        "id",
-        "risk_factor",
-        "prompt_type",
-        "modality",
-        "prompt",
-        "turns",
-        "choices",
-        "candidates",
-        "media",
-        "annotations",
-        "responses",
-        "metadata",
-    ])
-    .unwrap();
+    w.write_record(COLUMNS).unwrap();
     for i in &all {
         let v = serde_json::to_value(i).unwrap();
         let cell = |k: &str| match v.get(k) {
@@ -105,24 +106,7 @@ fn json_array_and_csv_read_the_same_instances() {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         };
-        w.write_record(
-            [
-                "id",
-                "risk_factor",
-                "prompt_type",
-                "modality",
-                "prompt",
-                "turns",
-                "choices",
-                "candidates",
-                "media",
-                "annotations",
-                "responses",
-                "metadata",
-            ]
-            .map(cell),
-        )
-        .unwrap();
+        w.write_record(COLUMNS.map(cell)).unwrap();
     }
     w.flush().unwrap();
     let back: Vec<Instance> = Dataset::open(&csv)

@@ -19,3 +19,5 @@ mod presets;
 mod props;
 mod release;
 mod sample_dataset;
+// Helpers shared by the modules above.
+mod support;

@@ -121,11 +121,8 @@ impl Judge for Fixed {
     }
 }
 
-#[tokio::test]
-async fn ensemble_agreement_is_krippendorff_ordinal() {
-    let e = EnsembleJudge::new(Aggregation::Median)
-        .member(Fixed("a", [1, 2, 4, 5]))
-        .member(Fixed("b", [1, 2, 4, 5]));
+/// The ensemble's verdicts on instances `0` to `3`.
+async fn judge_four(e: &EnsembleJudge) -> Vec<assurai_judge::EnsembleVerdict> {
     let mut items = Vec::new();
     for i in 0..4 {
         let input = JudgeInput::new(
@@ -136,22 +133,22 @@ async fn ensemble_agreement_is_krippendorff_ordinal() {
         );
         items.push(e.judge_all(&input).await.unwrap());
     }
+    items
+}
+
+#[tokio::test]
+async fn ensemble_agreement_is_krippendorff_ordinal() {
+    let e = EnsembleJudge::new(Aggregation::Median)
+        .member(Fixed("a", [1, 2, 4, 5]))
+        .member(Fixed("b", [1, 2, 4, 5]));
+    let items = judge_four(&e).await;
     // Perfect agreement.
     assert!((ensemble_agreement(&items).unwrap() - 1.0).abs() < 1e-12);
 
     let e = EnsembleJudge::new(Aggregation::Median)
         .member(Fixed("a", [1, 2, 4, 5]))
         .member(Fixed("b", [5, 4, 2, 1]));
-    let mut items = Vec::new();
-    for i in 0..4 {
-        let input = JudgeInput::new(
-            i.to_string(),
-            RiskFactor::Fraud,
-            PromptType::QOnly,
-            JudgedOutput::text("x"),
-        );
-        items.push(e.judge_all(&input).await.unwrap());
-    }
+    let items = judge_four(&e).await;
     // Opposite rankings: systematic disagreement, α < 0.
     assert!(ensemble_agreement(&items).unwrap() < 0.0);
     assert!(items.iter().all(|v| v.disagreement));

@@ -14,36 +14,7 @@ use assurai_models::{
 };
 use assurai_runner::Runner;
 
-use crate::support::{dataset, records, run_all, store};
-
-/// A 16-bit mono PCM WAV: a 440 Hz tone, or silence.
-fn wav(seconds: f64, loud: bool) -> Vec<u8> {
-    let rate = 16_000u32;
-    let n = (f64::from(rate) * seconds) as u32;
-    let mut out = Vec::new();
-    out.extend(b"RIFF");
-    out.extend((36 + n * 2).to_le_bytes());
-    out.extend(b"WAVEfmt ");
-    out.extend(16u32.to_le_bytes());
-    out.extend(1u16.to_le_bytes());
-    out.extend(1u16.to_le_bytes());
-    out.extend(rate.to_le_bytes());
-    out.extend((rate * 2).to_le_bytes());
-    out.extend(2u16.to_le_bytes());
-    out.extend(16u16.to_le_bytes());
-    out.extend(b"data");
-    out.extend((n * 2).to_le_bytes());
-    for i in 0..n {
-        let v = if loud {
-            ((f64::from(i) * 440.0 * std::f64::consts::TAU / f64::from(rate)).sin() * 12_000.0)
-                as i16
-        } else {
-            0
-        };
-        out.extend(v.to_le_bytes());
-    }
-    out
-}
+use crate::support::{dataset, records, run_all, store, wav};
 
 /// Speaks: a tone for instance `loud`, silence otherwise.
 struct Speaker;

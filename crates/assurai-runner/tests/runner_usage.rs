@@ -16,7 +16,7 @@ use assurai_models::{
 };
 use assurai_runner::Runner;
 
-use crate::support::{dataset, records, run_all, store};
+use crate::support::{dataset, records, run_all, store, wav};
 
 /// Answers text for `text`, speech for `speech`, reporting 12 prompt and 7 output tokens.
 struct Target;
@@ -29,36 +29,13 @@ impl TargetModel for Target {
 
     async fn generate(&self, req: &GenerationRequest) -> Result<Generation, ModelError> {
         let output = match req.instance_id.as_deref() {
-            Some("speech") => Output::Audio(Media::new("audio/wav", tone())),
+            Some("speech") => Output::Audio(Media::new("audio/wav", wav(0.5, true))),
             _ => Output::text("죄송하지만 도와드릴 수 없습니다."),
         };
         let mut g = Generation::new(output);
         g.usage = Usage::new(12, 7);
         Ok(g)
     }
-}
-
-/// Half a second of a 440 Hz tone as 16 kHz mono WAV.
-fn tone() -> Vec<u8> {
-    let n = 8_000u32;
-    let mut out = Vec::new();
-    out.extend(b"RIFF");
-    out.extend((36 + n * 2).to_le_bytes());
-    out.extend(b"WAVEfmt ");
-    out.extend(16u32.to_le_bytes());
-    out.extend(1u16.to_le_bytes());
-    out.extend(1u16.to_le_bytes());
-    out.extend(16_000u32.to_le_bytes());
-    out.extend(32_000u32.to_le_bytes());
-    out.extend(2u16.to_le_bytes());
-    out.extend(16u16.to_le_bytes());
-    out.extend(b"data");
-    out.extend((n * 2).to_le_bytes());
-    for i in 0..n {
-        let v = ((f64::from(i) * 440.0 * std::f64::consts::TAU / 16_000.0).sin() * 12_000.0) as i16;
-        out.extend(v.to_le_bytes());
-    }
-    out
 }
 
 /// A token-billed transcriber: 30 tokens in, 9 out.

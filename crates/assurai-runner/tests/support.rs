@@ -1,5 +1,5 @@
 //! Scaffolding shared by the runner tests: a dataset file, a fresh result store, one run of
-//! every instance of a dataset, and the records a run wrote.
+//! every instance of a dataset, the records a run wrote, and a WAV tone.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -45,4 +45,33 @@ pub fn records(out: &Path) -> Vec<Record> {
         .unwrap()
         .map(Result::unwrap)
         .collect()
+}
+
+/// A 16-bit mono PCM WAV: a 440 Hz tone, or silence.
+pub fn wav(seconds: f64, loud: bool) -> Vec<u8> {
+    let rate = 16_000u32;
+    let n = (f64::from(rate) * seconds) as u32;
+    let mut out = Vec::new();
+    out.extend(b"RIFF");
+    out.extend((36 + n * 2).to_le_bytes());
+    out.extend(b"WAVEfmt ");
+    out.extend(16u32.to_le_bytes());
+    out.extend(1u16.to_le_bytes());
+    out.extend(1u16.to_le_bytes());
+    out.extend(rate.to_le_bytes());
+    out.extend((rate * 2).to_le_bytes());
+    out.extend(2u16.to_le_bytes());
+    out.extend(16u16.to_le_bytes());
+    out.extend(b"data");
+    out.extend((n * 2).to_le_bytes());
+    for i in 0..n {
+        let v = if loud {
+            ((f64::from(i) * 440.0 * std::f64::consts::TAU / f64::from(rate)).sin() * 12_000.0)
+                as i16
+        } else {
+            0
+        };
+        out.extend(v.to_le_bytes());
+    }
+    out
 }

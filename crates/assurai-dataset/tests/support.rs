@@ -1,0 +1,9 @@
+//! Helpers shared by the dataset tests.
+
+use assurai_dataset::Report;
+
+/// (line, field) of every error of a validation report, in order.
+pub fn error_places(report: &Report) -> Vec<(Option<u64>, Option<&str>)> {
+    let places = report.errors.iter();
+    places.map(|e| (e.line, e.field.as_deref())).collect()
+}
