@@ -105,7 +105,8 @@ fn run_scores_every_instance_and_the_report_matches_assurai_stats() {
             &data,
             &out,
             &server.base_url(),
-            &["--json", "--concurrency", "4"],
+            // The calls are counted below: no preflight calls.
+            &["--json", "--concurrency", "4", "--no-preflight"],
         ))
         .output()
         .unwrap();
@@ -283,7 +284,8 @@ fn judge_down_gives_error_records_that_resume() {
             &out,
             &format!("openai:target-a@{}", target.base_url()),
             &format!("llm:judge-x@{}", judge.base_url()),
-            &["--max-retries", "1", "--timeout-s", "2"],
+            // Error records are the point here (the preflight would stop the run).
+            &["--max-retries", "1", "--timeout-s", "2", "--no-preflight"],
         );
         v.extend(extra.iter().map(|s| s.to_string()));
         v
@@ -408,7 +410,7 @@ fn guard_judges_are_recorded_and_reported_beside_an_llm_judge() {
             &data,
             &out,
             &target.base_url(),
-            &["--judge", &spec],
+            &["--judge", &spec, "--no-preflight"],
         ))
         .output()
         .unwrap();
@@ -534,4 +536,56 @@ fn a_text_target_leaves_out_other_modalities_and_says_so() {
     );
     assert_eq!(recs.len(), 5);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("left out"));
+}
+
+/// `--cache DIR`: a second run (into another run directory) with the same cache makes no HTTP
+/// call, target or judge, and records the same outputs and scores.
+#[test]
+fn a_second_run_with_the_cache_makes_no_calls() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start(Faults::none())).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = write_dataset(tmp.path(), 8);
+    let cache = tmp.path().join("cache");
+    let run = |name: &str| {
+        let out = tmp.path().join(name);
+        let o = assurai()
+            .args(run_args(
+                &data,
+                &out,
+                &server.base_url(),
+                // The preflight's own requests are never cached.
+                &["--cache", cache.to_str().unwrap(), "--no-preflight"],
+            ))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        records(&out)
+    };
+    let first = run("first");
+    let calls = server.stats().requests;
+    // 8 instances (one Multi-Session of two turns) and 8 judge calls.
+    assert_eq!(calls, 8 + 1 + 8);
+    let second = run("second");
+    assert_eq!(server.stats().requests, calls, "the second run made calls");
+    let view = |recs: &[Value]| -> Vec<(Value, Value, Value)> {
+        let mut v: Vec<_> = recs
+            .iter()
+            .map(|r| {
+                (
+                    r["instance_id"].clone(),
+                    r["output"]["text"].clone(),
+                    r["score"].clone(),
+                )
+            })
+            .collect();
+        v.sort_by_key(|t| t.0.to_string());
+        v
+    };
+    assert_eq!(view(&first), view(&second));
 }

@@ -103,6 +103,8 @@ fn faults_at_realistic_rates_end_with_the_fault_free_scores_and_counted_retries(
         "--timeout-s",
         "1",
         "--json",
+        // The calls are counted below: no preflight calls.
+        "--no-preflight",
     ];
     let ok = wait_or_fail(
         spawn(&run_args(&data, &a, &clean.base_url(), &common)),
@@ -190,8 +192,9 @@ fn a_judge_that_is_down_gives_error_records_quickly_and_the_store_resumes() {
                 &data,
                 &out,
                 (&target.base_url(), &judge_url),
-                // Every instance becomes a record here; the breaker is tested apart.
-                &[RETRY_1, &["--circuit-breaker", "0"]].concat(),
+                // Every instance becomes a record here; the breaker and the preflight are
+                // tested apart.
+                &[RETRY_1, &["--circuit-breaker", "0", "--no-preflight"]].concat(),
             );
             v.extend(extra.iter().map(|s| s.to_string()));
             v
@@ -290,6 +293,8 @@ fn a_dead_server_stops_the_run_with_the_reason() {
                 "2",
                 "--circuit-breaker",
                 "3",
+                // The breaker, not the preflight, is tested here.
+                "--no-preflight",
             ],
         )),
         Duration::from_secs(90),

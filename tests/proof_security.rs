@@ -137,6 +137,39 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
             ])
             .output()
             .unwrap();
+        // With the preflight (on by default) the run stops before the first record, and its
+        // message is as clean as the records.
+        assert_eq!(o.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains("preflight: "), "{stderr}");
+        assert!(stderr.contains("[REDACTED]"), "{stderr}");
+        assert_output_clean(&o);
+        assert!(!out.join("results.jsonl").exists());
+        let o = assurai()
+            .env("JUDGE_KEY", JUDGE_SECRET)
+            .env("RUST_LOG", "trace")
+            .args([
+                "run",
+                "--dataset",
+                data.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--target",
+                &format!("openai:target-ko@{target}"),
+                "--judge",
+                &format!("llm:judge-ko@{judge}"),
+                "--judge-api-key-env",
+                "JUDGE_KEY",
+                "--api-key-env",
+                "OPENAI_API_KEY",
+                "--max-retries",
+                "0",
+                "--circuit-breaker",
+                "0",
+                "--no-preflight",
+            ])
+            .output()
+            .unwrap();
         // Every record is an error: exit 1, with the count and the command.
         assert_exit(&o, 1);
         let stderr = String::from_utf8_lossy(&o.stderr);
@@ -455,6 +488,8 @@ fn a_key_is_sent_to_a_local_server_only_when_named() {
         let o = assurai()
             .env("JUDGE_KEY", JUDGE_SECRET)
             .args(run_args(&data, &out, &url, extra))
+            // The requests are counted: no preflight calls (its key rules are the same).
+            .arg("--no-preflight")
             .output()
             .unwrap();
         assert_exit(&o, 0);

@@ -22,6 +22,8 @@ mod cli_dataset;
 mod cli_demo;
 // End-to-end tests of `assurai media image|frame|audio`.
 mod cli_media;
+// The preflight of `assurai run` and `assurai calibrate` against llama.cpp-like servers.
+mod cli_preflight;
 mod cli_presets;
 mod cli_report;
 mod cli_run;

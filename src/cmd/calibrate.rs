@@ -37,6 +37,15 @@ pub(crate) struct Args {
     /// Outputs judged at once.
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
+    /// Skip the preflight of the judge (one request before the first output: nothing
+    /// listening, a rejected key, an unknown model, a context too small for the longest judge
+    /// prompt stop at once, naming the fix).
+    #[arg(long)]
+    no_preflight: bool,
+    /// Keep every judge answer in DIR (crash-safe): an output already judged is judged from DIR
+    /// without a call.
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
     /// Print the calibration as JSON.
     #[arg(long)]
     json: bool,
@@ -79,6 +88,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         Language::Korean
     };
+    // One preflight: every model's run uses the same judge.
+    let preflight = std::cell::Cell::new(!args.no_preflight);
     let runs = replay_models(
         &ds,
         &models,
@@ -89,6 +100,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             config.judge_api_key_env = args.judge_api_key_env.clone();
             config.language = language;
             config.concurrency = concurrency(args.concurrency);
+            config.preflight = preflight.replace(false);
+            // Running the command again re-judges the outputs whose judge call failed.
+            config.retry_errors = true;
+            config.reliability.cache = args.cache.clone();
         },
     )?;
     let refs: Vec<&Path> = runs.iter().map(|(dir, _)| dir.as_path()).collect();
@@ -103,6 +118,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         outln!("{}", human(&args.judge, &models, &cal));
     }
+    if cal.n_errors > 0 {
+        eprintln!(
+            "{} outputs were not judged: the judge call failed (see the error records in {}); \
+             run the same command again to retry them",
+            cal.n_errors,
+            args.out.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -112,10 +136,11 @@ fn opt(v: Option<f64>) -> String {
 
 fn human(judge: &str, models: &[String], c: &Calibration) -> String {
     let mut s = format!(
-        "Judge {judge} against the recorded human scores of {} ({} outputs scored, {} unscored)\n\n",
+        "Judge {judge} against the recorded human scores of {} ({} outputs scored, {} unscored, {} judge errors)\n\n",
         models.join(", "),
         c.n,
-        c.n_unscored
+        c.n_unscored,
+        c.n_errors
     );
     s += &format!(
         "  quadratic-weighted κ  {}\n  Spearman ρ            {} (p = {})\n  mean absolute error   {}\n  exact agreement       {}\n  within one point      {}\n\n",

@@ -109,6 +109,16 @@ pub(crate) struct Args {
     /// text model runs only text instances, and says how many it left out).
     #[arg(long)]
     all_modalities: bool,
+    /// Skip the preflight: by default one request to the target and to each judge before the
+    /// first instance (and GET /models) stops the run at once, naming the fix, when a server is
+    /// not there, rejects the key, does not know the model, or has a context too small for the
+    /// longest judge prompt.
+    #[arg(long)]
+    no_preflight: bool,
+    /// Keep every generation of the target and the LLM judges in DIR (crash-safe): a request
+    /// already answered, by this run or an earlier one, is answered from DIR without a call.
+    #[arg(long, value_name = "DIR")]
+    cache: Option<PathBuf>,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -265,6 +275,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     config.reliability.rate_limit = rate;
     config.transcriber = args.transcriber.clone();
     config.all_modalities = args.all_modalities;
+    config.preflight = !args.no_preflight;
+    config.reliability.cache = args.cache.clone();
     config.judge_frames = std::num::NonZeroUsize::new(args.judge_frames as usize)
         .unwrap_or(std::num::NonZeroUsize::MIN);
     config.judge_audio = args.judge_audio;

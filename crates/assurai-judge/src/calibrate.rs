@@ -19,6 +19,10 @@ pub struct Calibration {
     pub n_unscored: usize,
     /// Unscored outputs per reason (`parse_failure`, …).
     pub unscored_reasons: BTreeMap<String, usize>,
+    /// Outputs not judged at all because the judge call failed (error records of a calibration
+    /// run); excluded from every statistic, like unscored ones.
+    #[serde(default)]
+    pub n_errors: usize,
     /// Quadratic-weighted Cohen's κ between the judge and the rounded human score; `None` when
     /// undefined (fewer than 2 pairs, or both sides
     /// constant).
@@ -123,6 +127,7 @@ impl Calibrator {
             n,
             n_unscored: self.unscored.values().sum(),
             unscored_reasons: self.unscored.clone(),
+            n_errors: 0,
             weighted_kappa: assurai_stats::quadratic_weighted_kappa(&rounded, j).ok(),
             spearman_rho: spearman.map(|s| s.rho),
             spearman_p: spearman.map(|s| s.p),

@@ -71,6 +71,7 @@ pub struct LlmJudge<M> {
     max_tokens: u32,
     structured: Arc<AtomicU8>,
     audio: bool,
+    stable: bool,
 }
 
 /// Said before the attached speech: the transcript in the prompt is automatic.
@@ -97,7 +98,16 @@ impl<M: TargetModel> LlmJudge<M> {
             max_tokens: 512,
             structured: Arc::new(AtomicU8::new(STRUCTURED_TRY)),
             audio: true,
+            stable: false,
         }
+    }
+
+    /// Whether the same input gets the same prompt (default false: a fresh random fence
+    /// boundary every call). On with a cache of the judge model's answers, which can only answer
+    /// a request it has seen; see [`PromptBuilder::render_stable`].
+    pub fn stable_prompts(mut self, stable: bool) -> Self {
+        self.stable = stable;
+        self
     }
 
     /// Whether to send the speech itself (an `input_audio` part after the transcript) when the
@@ -322,7 +332,11 @@ impl<M: TargetModel> Judge for LlmJudge<M> {
             }
             _ => {}
         }
-        let prompt = self.builder.render(input)?;
+        let prompt = if self.stable {
+            self.builder.render_stable(input)?
+        } else {
+            self.builder.render(input)?
+        };
         let request = self.request(input, &prompt);
         let (mut attempts, mut rationale) = self.attempt(&request, &prompt).await?;
         let first = attempts.len() - 1;

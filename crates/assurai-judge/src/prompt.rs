@@ -161,6 +161,29 @@ impl PromptBuilder {
         self.render_with_boundary(input, &boundary)
     }
 
+    /// Renders the prompt with a boundary derived from the input's own texts: the same input
+    /// always gets the same prompt, so an on-disk cache of the judge's answers can answer it
+    /// again. An output cannot close the fence early unless it contains the hash of itself.
+    ///
+    /// # Errors
+    /// As [`render`](Self::render).
+    pub fn render_stable(&self, input: &JudgeInput) -> Result<JudgePrompt, JudgeError> {
+        let texts = input_texts(input);
+        let mut h = std::hash::DefaultHasher::new();
+        for t in &texts {
+            h.write(t.as_bytes());
+            h.write_u8(0xff);
+        }
+        let mut seed = h.finish();
+        loop {
+            let token = format!("{seed:016x}");
+            if !texts.iter().any(|t| t.contains(&token)) {
+                return self.render_with_boundary(input, &token);
+            }
+            seed = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15).wrapping_add(1);
+        }
+    }
+
     /// Renders the prompt with a given boundary token (for reproducible prompts and golden tests).
     ///
     /// # Errors

@@ -425,6 +425,17 @@ pub fn transcriber_from_model_spec(
     Ok(Arc::new(crate::providers::OpenAiTranscriber::new(cfg)?))
 }
 
+/// A raw JSON client ([`OpenAiJson`](crate::providers::OpenAiJson)) for the server and model of
+/// an `openai*:MODEL[@URL][?key_env=VAR]` spec, with the same key rules as the built-in schemes
+/// (see [`Registry`]): for requests the model interface does not make, such as a preflight's
+/// `GET /models` or `/tokenize`.
+///
+/// # Errors
+/// [`ModelError::Config`] for a missing model name, a bad base URL or a missing key variable.
+pub fn openai_json_from_spec(s: &ModelSpec) -> Result<crate::providers::OpenAiJson, ModelError> {
+    crate::providers::OpenAiJson::new(openai_config(s, "OPENAI_API_KEY", OPENAI_BASE_URL)?)
+}
+
 /// The OpenAI configuration of an `openai*:MODEL[@URL]` spec (see [`Registry`] for key rules).
 fn openai_config(
     s: &ModelSpec,

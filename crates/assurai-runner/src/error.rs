@@ -14,6 +14,7 @@ use assurai_eval::EvalError;
 /// - fix the dataset: [`RunError::Dataset`], [`RunError::InvalidDataset`],
 ///   [`RunError::InputTooLarge`];
 /// - fix the command line or configuration: [`RunError::Setup`];
+/// - fix a server (or how it was started): [`RunError::Preflight`];
 /// - check the run directory or the file system: [`RunError::Store`],
 ///   [`RunError::Io`];
 /// - report a bug: [`RunError::Task`].
@@ -67,6 +68,13 @@ pub enum RunError {
         /// The underlying error.
         #[source]
         source: std::io::Error,
+    },
+    /// The preflight found that a server cannot serve the run (nothing listening, a rejected
+    /// key, an unknown model, a context too small for the longest prompt); nothing ran.
+    #[error("preflight: {what}")]
+    Preflight {
+        /// What is wrong and how to fix it.
+        what: String,
     },
     /// A task of the run panicked or was aborted (a bug).
     #[error("a run task failed: {0}")]

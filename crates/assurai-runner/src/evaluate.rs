@@ -83,6 +83,12 @@ pub struct EvalConfig {
     /// image, video and audio instances sent to a text model would be scored from text answers.
     /// Replayed targets always run every instance they have an output for.
     pub all_modalities: bool,
+    /// Before the first instance, check every live server of the run with one request (see the
+    /// module docs of the preflight: nothing listening, a rejected key, an unknown model, a
+    /// context too small for the longest judge prompt) and stop with
+    /// [`RunError::Preflight`] if one cannot serve the run. Off by default in the library; the
+    /// `assurai` command line turns it on (`--no-preflight` turns it off).
+    pub preflight: bool,
 }
 
 impl EvalConfig {
@@ -117,6 +123,7 @@ impl EvalConfig {
             judge_audio: false,
             source: None,
             all_modalities: false,
+            preflight: false,
         }
     }
 
@@ -244,6 +251,21 @@ pub async fn evaluate(
             recorded: target.recorded.as_ref(),
         },
     )?;
+    if config.preflight {
+        let plan = crate::preflight::Plan {
+            target: (!target.is_replay).then_some(&target_spec),
+            target_key_env: config.api_key_env.as_deref(),
+            judges: &config.judges,
+            judge_key_env: config.judge_api_key_env.as_deref(),
+            longest: selection.longest.as_ref(),
+            max_tokens: config.settings.max_tokens,
+            language: config.language,
+            timeout: config.reliability.timeout,
+        };
+        for note in crate::preflight::preflight(&plan).await? {
+            tracing::warn!("preflight: {note}");
+        }
+    }
     let manifest = Manifest::new(config.manifest_config())
         .with_dataset(
             config.dataset.display().to_string(),
@@ -333,6 +355,8 @@ struct Selection {
     produces: Option<Modality>,
     /// Instances of the shard left out because their modality is not `produces`.
     left_out: u64,
+    /// The selected instance with the longest prompt (for the preflight).
+    longest: Option<Instance>,
 }
 
 impl Selection {
@@ -395,6 +419,7 @@ fn select(
     let mut models: Vec<String> = Vec::new();
     let mut count = 0u64;
     let mut left_out = 0u64;
+    let mut longest: Option<(usize, Instance)> = None;
     let scan = dataset
         .scan(Validator::new(), |inst| {
             for r in &inst.responses {
@@ -408,6 +433,12 @@ fn select(
             if produces.is_some_and(|m| inst.modality != m) {
                 left_out += 1;
                 return;
+            }
+            if config.preflight {
+                let len = prompt_len(inst);
+                if longest.as_ref().is_none_or(|(n, _)| len > *n) {
+                    longest = Some((len, inst.clone()));
+                }
             }
             if let Some(s) = &mut sampler {
                 s.count(inst);
@@ -479,5 +510,14 @@ fn select(
         recorded: index.map(Arc::new),
         produces,
         left_out,
+        longest: longest.map(|(_, i)| i),
     })
+}
+
+/// The length in bytes of an instance's prompt text (all turns).
+fn prompt_len(inst: &Instance) -> usize {
+    match &inst.input {
+        assurai_dataset::Input::Prompt(p) => p.len(),
+        assurai_dataset::Input::Turns(t) => t.iter().map(|t| t.content.text().len()).sum(),
+    }
 }

@@ -203,7 +203,10 @@ impl JudgeRegistry {
                 &format!("judge {spec}"),
             )?;
             Ok(Arc::new(
-                LlmJudge::new(model, setup.language).id(spec.as_str()),
+                LlmJudge::new(model, setup.language)
+                    .id(spec.as_str())
+                    // A cached judge answers only a prompt it has seen.
+                    .stable_prompts(setup.reliability.cache.is_some()),
             ))
         });
         r.register("guard", |spec, setup| {

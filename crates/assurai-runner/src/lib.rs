@@ -44,6 +44,7 @@ mod error;
 mod evaluate;
 mod human;
 mod judges;
+mod preflight;
 mod process;
 mod recorded;
 mod setup;

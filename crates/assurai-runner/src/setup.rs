@@ -35,6 +35,10 @@ pub struct Reliability {
     /// Stop calling after this many consecutive failures of one kind that waiting does not fix
     /// (connection refused, 401/403, 404); the breaker is shared by the target and the judges.
     pub circuit_breaker: Option<CircuitBreaker>,
+    /// Keep every generation of the target and the LLM judges in this folder (the crash-safe
+    /// on-disk [`Cache`](assurai_models::layers::Cache), outermost layer): a request already
+    /// answered is answered from the folder without a call.
+    pub cache: Option<std::path::PathBuf>,
     limiters: Limiters,
 }
 
@@ -57,6 +61,7 @@ impl Default for Reliability {
             retry_on_blocked: 0,
             adaptive_max: None,
             circuit_breaker: None,
+            cache: None,
             limiters: Limiters::default(),
         }
     }
@@ -86,6 +91,9 @@ impl Reliability {
         }
         if let Some(breaker) = &self.circuit_breaker {
             b = b.circuit_breaker(breaker.clone());
+        }
+        if let Some(dir) = &self.cache {
+            b = b.cache(dir.clone());
         }
         b.build()
     }

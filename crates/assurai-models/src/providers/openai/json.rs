@@ -62,6 +62,37 @@ impl OpenAiJson {
             .post(path)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body);
+        self.answer(rb).await
+    }
+
+    /// GETs `path` below the base URL (e.g. `/models`) and returns the response body of a 2xx
+    /// answer.
+    ///
+    /// # Errors
+    /// As [`OpenAiJson::post`].
+    pub async fn get(&self, path: &str) -> Result<Vec<u8>, ModelError> {
+        let rb = self.endpoint.get_url(&self.endpoint.url(path));
+        self.answer(rb).await
+    }
+
+    /// Posts `body` (JSON) to `path` at the server's root — the base URL without a last `/v1`
+    /// segment — for the endpoints servers keep beside their OpenAI API (llama.cpp's and vLLM's
+    /// `/tokenize`).
+    ///
+    /// # Errors
+    /// As [`OpenAiJson::post`].
+    pub async fn post_root(&self, path: &str, body: Vec<u8>) -> Result<Vec<u8>, ModelError> {
+        let base = self.endpoint.url("");
+        let root = base.strip_suffix("/v1").unwrap_or(&base);
+        let rb = self
+            .endpoint
+            .post_url(&format!("{root}{path}"))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        self.answer(rb).await
+    }
+
+    async fn answer(&self, rb: reqwest::RequestBuilder) -> Result<Vec<u8>, ModelError> {
         let r = self.endpoint.send_read(rb).await?;
         if (200..300).contains(&r.status) {
             Ok(r.body)

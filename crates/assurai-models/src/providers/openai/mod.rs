@@ -235,6 +235,10 @@ impl Endpoint {
             .headers(self.headers.clone())
     }
 
+    pub(crate) fn post_url(&self, url: &str) -> reqwest::RequestBuilder {
+        self.client.post(url).headers(self.headers.clone())
+    }
+
     pub(crate) fn get_url(&self, url: &str) -> reqwest::RequestBuilder {
         self.client.get(url).headers(self.headers.clone())
     }
