@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::Output;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
