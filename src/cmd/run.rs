@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use assurai::dataset::{Dataset, Report as ValidationReport, Shard};
+use assurai::dataset::{Dataset, Shard, ValidationReport};
 use assurai::eval::MANIFEST_FILE;
 use assurai::eval::{Report, ReportOptions};
 use assurai::judge::Language;

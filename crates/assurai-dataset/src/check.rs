@@ -6,7 +6,7 @@ use assurai_taxonomy::PromptType;
 
 use crate::DatasetError;
 use crate::convert::Sink;
-use crate::instance::{Content, Input, Instance, Role};
+use crate::instance::{Content, Input, Instance, Speaker};
 
 /// Whether `s` contains at least one Hangul syllable or jamo.
 pub(crate) fn has_hangul(s: &str) -> bool {
@@ -169,27 +169,27 @@ fn check_turns(inst: &Instance, turns: &[crate::instance::Turn], sink: &mut Sink
             sink.error(format!("turns[{i}].content"), "the turn is empty");
         }
         match t.role {
-            Role::System if i > 0 => sink.error(
+            Speaker::System if i > 0 => sink.error(
                 format!("turns[{i}].role"),
                 "a system turn may only come first",
             ),
-            Role::User => {
+            Speaker::User => {
                 users += 1;
                 if seen_assistant {
                     reflect_target = true;
                 }
             }
-            Role::Assistant => seen_assistant = true,
-            Role::System => {}
+            Speaker::Assistant => seen_assistant = true,
+            Speaker::System => {}
         }
-        if i > 0 && t.role != Role::System && turns[i - 1].role == t.role {
+        if i > 0 && t.role != Speaker::System && turns[i - 1].role == t.role {
             sink.warn(
                 format!("turns[{i}].role"),
                 format!("two {} turns in a row; roles should alternate", t.role.id()),
             );
         }
     }
-    if turns.last().is_some_and(|t| t.role != Role::User) {
+    if turns.last().is_some_and(|t| t.role != Speaker::User) {
         sink.error(
             format!("turns[{}].role", turns.len() - 1),
             "the last turn must be a user turn: the model answers it",

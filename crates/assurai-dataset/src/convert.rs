@@ -8,8 +8,8 @@ use assurai_taxonomy::{Modality, PromptType, RiskCategory, RiskFactor};
 use serde_json::{Map, Value};
 
 use crate::instance::{
-    Annotation, Candidate, Choice, Content, Expected, Input, Instance, MediaKind, MediaRef, Output,
-    Part, Response, Role, Turn,
+    Annotation, Candidate, Choice, Content, Expected, Input, Instance, MediaKind, MediaRef, Part,
+    RecordedOutput, Response, Speaker, Turn,
 };
 use crate::{Problem, Severity};
 
@@ -142,39 +142,15 @@ fn string(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<String> {
     }
 }
 
-/// A taxonomy enum with its canonical ids (the common spelling, matched
-/// without the allocation-heavy lenient parser).
-pub(crate) trait Canonical: FromStr + Copy + 'static {
-    fn all() -> &'static [Self];
-    fn canonical_id(self) -> &'static str;
-}
-
-macro_rules! canonical {
-    ($($t:ty),*) => {$(
-        impl Canonical for $t {
-            fn all() -> &'static [Self] {
-                &<$t>::ALL
-            }
-            fn canonical_id(self) -> &'static str {
-                self.id()
-            }
-        }
-    )*};
-}
-canonical!(RiskFactor, PromptType, Modality, RiskCategory);
-
-fn taxonomy<T: Canonical>(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<T>
+/// A taxonomy value (string or number) through the taxonomy type's own `FromStr`, which matches
+/// the canonical id first and only then the lenient spellings (the one fast path).
+fn taxonomy<T: FromStr>(v: Value, field: P<'_>, sink: &mut Sink<'_>) -> Option<T>
 where
     T::Err: std::fmt::Display,
 {
-    if let Value::String(s) = &v
-        && let Some(t) = T::all().iter().find(|t| t.canonical_id() == s)
-    {
-        return Some(*t);
-    }
-    let text = match &v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
+    let parsed = match &v {
+        Value::String(s) => s.parse::<T>(),
+        Value::Number(n) => n.to_string().parse::<T>(),
         other => {
             sink.error(
                 field,
@@ -183,7 +159,7 @@ where
             return None;
         }
     };
-    match text.parse::<T>() {
+    match parsed {
         Ok(t) => Some(t),
         Err(e) => {
             sink.error(field, e.to_string());
@@ -428,9 +404,9 @@ fn turns(v: Value, sink: &mut Sink<'_>) -> Option<Vec<Turn>> {
         };
         let role = match o.remove("role") {
             Some(Value::String(r)) => match r.trim().to_ascii_lowercase().as_str() {
-                "system" => Some(Role::System),
-                "user" => Some(Role::User),
-                "assistant" => Some(Role::Assistant),
+                "system" => Some(Speaker::System),
+                "user" => Some(Speaker::User),
+                "assistant" => Some(Speaker::Assistant),
                 _ => {
                     sink.error(
                         field.key("role"),
@@ -773,8 +749,8 @@ fn responses(v: Value, sink: &mut Sink<'_>) -> Vec<Response> {
             }
         };
         let output = match o.remove("output") {
-            None | Some(Value::Null) => Some(Output::default()),
-            Some(Value::String(s)) => Some(Output::text(s)),
+            None | Some(Value::Null) => Some(RecordedOutput::default()),
+            Some(Value::String(s)) => Some(RecordedOutput::text(s)),
             Some(Value::Object(oo)) => output(oo, f.key("output"), sink),
             Some(other) => {
                 sink.error(
@@ -804,7 +780,7 @@ fn responses(v: Value, sink: &mut Sink<'_>) -> Vec<Response> {
     out
 }
 
-fn output(mut o: Map<String, Value>, field: P<'_>, sink: &mut Sink<'_>) -> Option<Output> {
+fn output(mut o: Map<String, Value>, field: P<'_>, sink: &mut Sink<'_>) -> Option<RecordedOutput> {
     let mut ok = true;
     let mut opt_string =
         |o: &mut Map<String, Value>, key: &str, sink: &mut Sink<'_>| match o.remove(key) {
@@ -850,7 +826,7 @@ fn output(mut o: Map<String, Value>, field: P<'_>, sink: &mut Sink<'_>) -> Optio
             "unknown output field (expected text, media, transcript); ignored",
         );
     }
-    ok.then_some(Output {
+    ok.then_some(RecordedOutput {
         text,
         media,
         transcript,

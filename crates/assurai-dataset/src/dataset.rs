@@ -13,7 +13,7 @@ use crate::read::Transform;
 use crate::release::Release;
 use crate::{
     Allocation, DatasetError, Distribution, FieldMap, Format, Instance, Limits, Preset,
-    PromptTypeCodes, RELEASE_INDEX, Reader, Record, Report, Sampler, Shard, Validator,
+    PromptTypeCodes, RELEASE_INDEX, Reader, Record, Sampler, Shard, ValidationReport, Validator,
 };
 
 /// A dataset file: its format, optional field mapping and limits. Media
@@ -197,14 +197,14 @@ impl Dataset {
     }
 
     /// Validates the whole file, media included. `Err` only when the file
-    /// cannot be opened; problems in the data are in the [`Report`].
-    pub fn validate(&self) -> Result<Report, DatasetError> {
+    /// cannot be opened; problems in the data are in the [`ValidationReport`].
+    pub fn validate(&self) -> Result<ValidationReport, DatasetError> {
         self.validate_with(Validator::new())
     }
 
     /// Validates with a configured validator (its media folder is set to
     /// this dataset's folder).
-    pub fn validate_with(&self, validator: Validator) -> Result<Report, DatasetError> {
+    pub fn validate_with(&self, validator: Validator) -> Result<ValidationReport, DatasetError> {
         Ok(validator
             .with_media_dir(&self.dir)
             .validate(self.records()?))

@@ -10,16 +10,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::marker::PhantomData;
 
 use assurai_taxonomy::{Modality, PromptType, RiskCategory, RiskFactor};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::convert::Canonical;
 use crate::instance::{
-    Annotation, Candidate, Choice, Content, Expected, Input, Instance, MediaKind, MediaRef, Output,
-    Part, Response, Role, Turn,
+    Annotation, Candidate, Choice, Content, Expected, Input, Instance, MediaKind, MediaRef, Part,
+    RecordedOutput, Response, Speaker, Turn,
 };
 
 /// Parses `text` as one canonical record, or `None` to take the general path.
@@ -181,35 +179,58 @@ fn ignore<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<Value>().map(drop)
 }
 
-/// A taxonomy value given by its canonical id.
-struct Tax<T>(T);
+/// A taxonomy value given by its canonical id, matched by the taxonomy type's own `from_id` (the
+/// fast path of its `FromStr`); a lenient spelling or a number gives up.
+struct CanonicalId<T>(fn(&str) -> Option<T>);
 
-impl<'de, T: Canonical> de::Deserialize<'de> for Tax<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<T: Canonical> Visitor<'_> for V<T> {
-            type Value = Tax<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a canonical id")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Tax<T>, E> {
-                T::all()
-                    .iter()
-                    .find(|t| t.canonical_id() == s)
-                    .map(|t| Tax(*t))
-                    .ok_or_else(give_up)
-            }
-        }
-        d.deserialize_str(V(PhantomData))
+impl<'de, T> de::DeserializeSeed<'de> for CanonicalId<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<T> Visitor<'_> for CanonicalId<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a canonical id")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        (self.0)(s).ok_or_else(give_up)
     }
 }
 
 /// `null` or a canonical modality.
-struct OptModality(Option<Modality>);
+struct OptModality;
 
-impl<'de> de::Deserialize<'de> for OptModality {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Option::<Tax<Modality>>::deserialize(d).map(|m| OptModality(m.map(|t| t.0)))
+impl<'de> de::DeserializeSeed<'de> for OptModality {
+    type Value = Option<Modality>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OptModality {
+    type Value = Option<Modality>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("null or a canonical modality")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        de::DeserializeSeed::deserialize(CanonicalId(Modality::from_id), d).map(Some)
     }
 }
 
@@ -263,10 +284,19 @@ impl<'de> Visitor<'de> for InstanceVisitor {
         while let Some(k) = map.next_key::<Key>()? {
             match k {
                 Key::Id => set(&mut id, map.next_value::<String>()?)?,
-                Key::RiskFactor => set(&mut factor, map.next_value::<Tax<RiskFactor>>()?.0)?,
-                Key::PromptType => set(&mut prompt_type, map.next_value::<Tax<PromptType>>()?.0)?,
-                Key::Modality => set(&mut modality, map.next_value::<OptModality>()?.0)?,
-                Key::Category => set(&mut category, map.next_value::<Tax<RiskCategory>>()?.0)?,
+                Key::RiskFactor => set(
+                    &mut factor,
+                    map.next_value_seed(CanonicalId(RiskFactor::from_id))?,
+                )?,
+                Key::PromptType => set(
+                    &mut prompt_type,
+                    map.next_value_seed(CanonicalId(PromptType::from_id))?,
+                )?,
+                Key::Modality => set(&mut modality, map.next_value_seed(OptModality)?)?,
+                Key::Category => set(
+                    &mut category,
+                    map.next_value_seed(CanonicalId(RiskCategory::from_id))?,
+                )?,
                 Key::Prompt => set(&mut prompt, map.next_value::<String>()?)?,
                 Key::Turns => set(&mut turns, map.next_value::<Vec<FastTurn>>()?)?,
                 Key::Choices => set(&mut choices, map.next_value::<Choices>()?.0)?,
@@ -366,11 +396,11 @@ object_visitor!(FastTurn, "a turn", |map| {
                 let r = map.next_value::<String>()?;
                 let r = r.trim();
                 let role_v = if r.eq_ignore_ascii_case("system") {
-                    Role::System
+                    Speaker::System
                 } else if r.eq_ignore_ascii_case("user") {
-                    Role::User
+                    Speaker::User
                 } else if r.eq_ignore_ascii_case("assistant") {
-                    Role::Assistant
+                    Speaker::Assistant
                 } else {
                     return bail(map);
                 };
@@ -658,7 +688,7 @@ impl<'de> de::Deserialize<'de> for Annotations {
 }
 
 /// A response's `output`: text, or `{text, media, transcript}`.
-struct FastOutput(Output);
+struct FastOutput(RecordedOutput);
 
 impl<'de> de::Deserialize<'de> for FastOutput {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -669,10 +699,10 @@ impl<'de> de::Deserialize<'de> for FastOutput {
                 f.write_str("an output")
             }
             fn visit_unit<E: de::Error>(self) -> Result<FastOutput, E> {
-                Ok(FastOutput(Output::default()))
+                Ok(FastOutput(RecordedOutput::default()))
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<FastOutput, E> {
-                Ok(FastOutput(Output::text(s)))
+                Ok(FastOutput(RecordedOutput::text(s)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FastOutput, A::Error> {
                 let mut text: Option<Option<String>> = None;
@@ -689,7 +719,7 @@ impl<'de> de::Deserialize<'de> for FastOutput {
                         _ => return bail(map),
                     }
                 }
-                Ok(FastOutput(Output {
+                Ok(FastOutput(RecordedOutput {
                     text: text.flatten(),
                     media,
                     transcript: transcript.flatten(),

@@ -181,14 +181,14 @@ pub enum Input {
 #[non_exhaustive]
 pub struct Turn {
     /// Who speaks.
-    pub role: Role,
+    pub role: Speaker,
     /// What is said.
     pub content: Content,
 }
 
 impl Turn {
     /// A turn with plain text content.
-    pub fn text(role: Role, text: impl Into<String>) -> Self {
+    pub fn text(role: Speaker, text: impl Into<String>) -> Self {
         Self {
             role,
             content: Content::Text(text.into()),
@@ -196,7 +196,7 @@ impl Turn {
     }
 
     /// A turn with mixed content parts.
-    pub fn parts(role: Role, parts: Vec<Part>) -> Self {
+    pub fn parts(role: Speaker, parts: Vec<Part>) -> Self {
         Self {
             role,
             content: Content::Parts(parts),
@@ -207,7 +207,7 @@ impl Turn {
 /// The speaker of a turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Role {
+pub enum Speaker {
     /// Instructions to the model, before the conversation.
     System,
     /// The person talking to the model.
@@ -216,7 +216,7 @@ pub enum Role {
     Assistant,
 }
 
-impl Role {
+impl Speaker {
     /// `system`, `user` or `assistant`.
     pub fn id(self) -> &'static str {
         match self {
@@ -436,7 +436,7 @@ pub struct Response {
     /// Model name.
     pub model: String,
     /// What the model produced.
-    pub output: Output,
+    pub output: RecordedOutput,
     /// The provider refused or filtered the request (no content produced).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub blocked: bool,
@@ -450,7 +450,7 @@ pub struct Response {
 
 impl Response {
     /// A recorded output without scores.
-    pub fn new(model: impl Into<String>, output: Output) -> Self {
+    pub fn new(model: impl Into<String>, output: RecordedOutput) -> Self {
         Self {
             model: model.into(),
             output,
@@ -465,7 +465,7 @@ impl Response {
 /// transcript).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[non_exhaustive]
-pub struct Output {
+pub struct RecordedOutput {
     /// Text output (or the refusal message of a blocked request).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
@@ -477,7 +477,7 @@ pub struct Output {
     pub transcript: Option<String>,
 }
 
-impl Output {
+impl RecordedOutput {
     /// A text output.
     pub fn text(text: impl Into<String>) -> Self {
         Self {

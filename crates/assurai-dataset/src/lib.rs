@@ -48,8 +48,8 @@ pub use distribution::{CoverageRow, Distribution};
 pub use error::{DatasetError, Problem, Severity};
 pub use inspect::inspect_sample;
 pub use instance::{
-    Annotation, Candidate, Choice, Content, Expected, Input, Instance, MediaKind, MediaRef, Output,
-    Part, Response, Role, Turn,
+    Annotation, Candidate, Choice, Content, Expected, Input, Instance, MediaKind, MediaRef, Part,
+    RecordedOutput, Response, Speaker, Turn,
 };
 pub use mapping::{FieldMap, Unmapped};
 pub use preset::{FactorRow, Preset};
@@ -58,7 +58,7 @@ pub use release::{PromptTypeCodes, RELEASE_ANNOTATOR, RELEASE_INDEX, release_can
 pub use sample::{Allocation, Sampler, Shard, Stratum, allocate, stable_hash};
 pub use scan::Scan;
 pub use schema::{SCHEMA_VERSION, json_schema};
-pub use validate::{Report, Validator};
+pub use validate::{ValidationReport, Validator};
 
 /// Parses one instance from a JSON object's text (the canonical form or
 /// any spelling the reader accepts); problems are reported on line 1 (JSON

@@ -11,14 +11,14 @@ use sha2::{Digest, Sha256};
 
 use crate::check::MediaRoot;
 use crate::dataset::hash_file;
-use crate::{Dataset, DatasetError, Instance, Problem, Report, Validator};
+use crate::{Dataset, DatasetError, Instance, Problem, ValidationReport, Validator};
 
 /// What one [`Dataset::scan`] found.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Scan {
     /// The validation report (as [`Dataset::validate_with`] gives it).
-    pub report: Report,
+    pub report: ValidationReport,
     /// The content hash (as [`Dataset::content_hash`] gives it for a valid
     /// dataset).
     pub content_hash: String,

@@ -16,7 +16,7 @@ use crate::{Distribution, Problem, Reader};
 /// contract: `{"instances", "valid", "errors", "warnings", "distribution"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
-pub struct Report {
+pub struct ValidationReport {
     /// Records read (valid or not; blank lines excluded).
     pub instances: u64,
     /// Whether the dataset is usable: at least one instance and no error.
@@ -122,7 +122,7 @@ impl Validator {
     }
 
     /// Reads and checks every record of `reader`.
-    pub fn validate<R: BufRead>(mut self, mut reader: Reader<R>) -> Report {
+    pub fn validate<R: BufRead>(mut self, mut reader: Reader<R>) -> ValidationReport {
         while let Some(c) = reader.next_checked() {
             self.push(c);
         }
@@ -133,7 +133,7 @@ impl Validator {
     /// while this one checks (same report, bounded memory). Worth it only
     /// with a free core: on a saturated 2-core machine it measured no faster
     /// (see `docs/benchmarks.md`).
-    pub fn validate_pipelined<R: BufRead + Send>(mut self, reader: Reader<R>) -> Report {
+    pub fn validate_pipelined<R: BufRead + Send>(mut self, reader: Reader<R>) -> ValidationReport {
         reader.for_each_checked_pipelined(|c| self.push(c));
         self.finish()
     }
@@ -205,7 +205,7 @@ impl Validator {
     }
 
     /// The report.
-    pub fn finish(mut self) -> Report {
+    pub fn finish(mut self) -> ValidationReport {
         if self.instances == 0 && self.errors.is_empty() {
             self.errors.push(Problem::error(
                 None,
@@ -227,7 +227,7 @@ impl Validator {
                 format!("… and {} more warnings not listed", self.hidden_warnings),
             ));
         }
-        Report {
+        ValidationReport {
             instances: self.instances,
             valid: self.errors.is_empty(),
             errors: self.errors,

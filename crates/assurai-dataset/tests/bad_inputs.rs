@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use assurai_dataset::{Dataset, Format, Limits, Report};
+use assurai_dataset::{Dataset, Format, Limits, ValidationReport};
 
 fn bad(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -13,12 +13,12 @@ fn bad(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn validate(name: &str) -> Report {
+fn validate(name: &str) -> ValidationReport {
     Dataset::open(bad(name)).unwrap().validate().unwrap()
 }
 
 /// Asserts the report's errors are exactly these (line, field, message part).
-fn expect(report: &Report, expected: &[(Option<u64>, Option<&str>, &str)]) {
+fn expect(report: &ValidationReport, expected: &[(Option<u64>, Option<&str>, &str)]) {
     let got: Vec<String> = report.errors.iter().map(ToString::to_string).collect();
     assert_eq!(report.errors.len(), expected.len(), "errors: {got:#?}");
     for (e, (line, field, part)) in report.errors.iter().zip(expected) {

@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
-use assurai_dataset::{Format, Reader, Report, Validator};
+use assurai_dataset::{Format, Reader, ValidationReport, Validator};
 
-fn validate(line: &str) -> Report {
+fn validate(line: &str) -> ValidationReport {
     Validator::new().validate(Reader::new(line.as_bytes(), Format::JsonLines))
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use assurai_dataset::{Dataset, Expected, Instance, Preset, Report};
+use assurai_dataset::{Dataset, Expected, Instance, Preset, ValidationReport};
 use assurai_taxonomy::{PromptType, RiskFactor};
 
 fn data(name: &str) -> PathBuf {
@@ -22,7 +22,7 @@ fn read(preset: &str, file: &str) -> Vec<Instance> {
     ds.records().unwrap().map(|r| r.unwrap().instance).collect()
 }
 
-fn errors(preset: &str, path: &std::path::Path) -> Report {
+fn errors(preset: &str, path: &std::path::Path) -> ValidationReport {
     let p = Preset::builtin(preset).unwrap();
     Dataset::open(path)
         .unwrap()

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use assurai_dataset::{
-    Allocation, Annotation, Choice, Format, Input, Instance, Limits, Reader, Role, Shard, Stratum,
-    Turn, Validator, allocate, parse_instance,
+    Allocation, Annotation, Choice, Format, Input, Instance, Limits, Reader, Shard, Speaker,
+    Stratum, Turn, Validator, allocate, parse_instance,
 };
 use assurai_taxonomy::{Modality, PromptType, RiskFactor};
 use proptest::prelude::*;
@@ -75,9 +75,9 @@ fn instance() -> impl Strategy<Value = Instance> {
                         .enumerate()
                         .map(|(i, t)| {
                             let role = if (n - 1 - i) % 2 == 0 {
-                                Role::User
+                                Speaker::User
                             } else {
-                                Role::Assistant
+                                Speaker::Assistant
                             };
                             Turn::text(role, t)
                         })

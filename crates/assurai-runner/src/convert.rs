@@ -1,20 +1,20 @@
 //! Conversions from a dataset instance to what a target model and a judge see.
 
-use assurai_dataset::{Content, Dataset, Input, Instance, MediaKind, Part, Role};
+use assurai_dataset::{Content, Dataset, Input, Instance, MediaKind, Part, Speaker};
 use assurai_files::mime;
 use assurai_judge::{Candidate, Choice, JudgeInput, JudgedOutput};
-use assurai_models::{ImageData, Message, Part as ModelPart, Role as ModelRole};
+use assurai_models::{ImageData, Message, Part as ModelPart, Role};
 
 use crate::{Result, RunError};
 
 /// Largest input image read from a dataset folder (bytes).
 const MAX_INPUT_IMAGE_BYTES: u64 = 32 * 1024 * 1024;
 
-fn model_role(role: Role) -> ModelRole {
+fn model_role(role: Speaker) -> Role {
     match role {
-        Role::System => ModelRole::System,
-        Role::User => ModelRole::User,
-        Role::Assistant => ModelRole::Assistant,
+        Speaker::System => Role::System,
+        Speaker::User => Role::User,
+        Speaker::Assistant => Role::Assistant,
     }
 }
 
@@ -100,7 +100,7 @@ pub(crate) fn messages(instance: &Instance, dataset: &Dataset) -> Result<Vec<Mes
                 text: with_choices(instance, p),
             }];
             parts.extend(images);
-            vec![Message::new(ModelRole::User, parts)]
+            vec![Message::new(Role::User, parts)]
         }
         Input::Turns(turns) => {
             let mut msgs = turns
@@ -112,7 +112,7 @@ pub(crate) fn messages(instance: &Instance, dataset: &Dataset) -> Result<Vec<Mes
                     ))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            if let Some(last) = msgs.iter_mut().rev().find(|m| m.role == ModelRole::User) {
+            if let Some(last) = msgs.iter_mut().rev().find(|m| m.role == Role::User) {
                 if let Some(ModelPart::Text { text }) = last.parts.first_mut() {
                     *text = with_choices(instance, text);
                 }
@@ -130,8 +130,8 @@ pub(crate) fn messages(instance: &Instance, dataset: &Dataset) -> Result<Vec<Mes
 pub(crate) fn plays_turn_by_turn(instance: &Instance) -> bool {
     match &instance.input {
         Input::Turns(turns) => {
-            let users = turns.iter().filter(|t| t.role == Role::User).count();
-            users >= 2 && !turns.iter().any(|t| t.role == Role::Assistant)
+            let users = turns.iter().filter(|t| t.role == Speaker::User).count();
+            users >= 2 && !turns.iter().any(|t| t.role == Speaker::Assistant)
         }
         Input::Prompt(_) => false,
     }

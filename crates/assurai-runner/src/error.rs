@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use assurai_dataset::{DatasetError, Report};
+use assurai_dataset::{DatasetError, ValidationReport};
 use assurai_eval::EvalError;
 
 /// Everything that stops a run, grouped by what the caller can do:
@@ -34,7 +34,7 @@ pub enum RunError {
         /// The dataset file.
         path: PathBuf,
         /// Every problem found, with its line and field.
-        report: Box<Report>,
+        report: Box<ValidationReport>,
     },
     /// An input media file of the dataset is larger than the runner reads.
     #[error("dataset: input media {path} is {len} bytes, more than the {limit}-byte limit")]

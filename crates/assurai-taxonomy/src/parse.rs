@@ -94,7 +94,7 @@ macro_rules! taxonomy_value {
                     return Self::from_number(n).ok_or_else(|| Self::parse_error(s));
                 }
                 // Fast path: the canonical id, as written by this crate.
-                if let Some(v) = Self::ALL.iter().copied().find(|v| v.id() == s) {
+                if let Some(v) = Self::from_id(s) {
                     return Ok(v);
                 }
                 let key = $crate::parse::fold(s);
@@ -127,6 +127,13 @@ macro_rules! taxonomy_value {
             pub fn number(self) -> u8 {
                 let i = Self::ALL.iter().position(|v| *v == self).unwrap_or(0);
                 u8::try_from(i + 1).unwrap_or(u8::MAX)
+            }
+
+            /// The value whose canonical id (its serde form and `Display`) is exactly `id`: no
+            /// other spelling, no number, no folding. The fast path of `FromStr`, for readers that
+            /// accept only the canonical form.
+            pub fn from_id(id: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.id() == id)
             }
 
             /// The value with this number (see [`Self::number`]).
