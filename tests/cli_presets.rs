@@ -117,6 +117,11 @@ fn import_writes_canonical_jsonl_and_counts_skips() {
         !out.exists(),
         "nothing is written when a row cannot be mapped"
     );
+    assert_eq!(
+        std::fs::read_dir(out.parent().unwrap()).unwrap().count(),
+        0,
+        "the uncommitted temporary file is removed"
+    );
     let r = import(
         &data("presets/330k_test.jsonl"),
         ["--preset", "beavertails"],

@@ -2,13 +2,13 @@
 //! it) and `assurai dataset presets` (what the presets read).
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use assurai_dataset::{DatasetError, Preset};
+use assurai_files::AtomicFile;
 use serde::Serialize;
 
 use super::common::usage;
@@ -49,16 +49,11 @@ pub(crate) fn import(a: ImportArgs) -> anyhow::Result<ExitCode> {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
     };
-    let name = a
-        .out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "dataset.jsonl".into());
-    // Written next to the output and renamed at the end: a failed import
-    // leaves any earlier output as it was.
-    let tmp = out_dir.join(format!(".{name}.import-{}", std::process::id()));
-    let result = (|| -> anyhow::Result<Outcome> {
-        let f = File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+    // Written next to the output and committed at the end (the one atomic write): a failed
+    // import leaves any earlier output as it was.
+    let result = (|| -> anyhow::Result<(Outcome, AtomicFile)> {
+        let f = AtomicFile::create(&a.out)
+            .with_context(|| format!("cannot write {}", a.out.display()))?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
         let mut o = Outcome::default();
         let mut placed: HashSet<String> = HashSet::new();
@@ -105,16 +100,13 @@ pub(crate) fn import(a: ImportArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        w.flush()?;
-        Ok(o)
+        let f = w
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
+        Ok((o, f))
     })();
-    let o = match result {
-        Ok(o) => o,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
+    // On an error the uncommitted file is dropped, which removes it.
+    let (o, file) = result?;
     let path = ds.path().display().to_string();
     let failed = !o.fatal.is_empty() || (o.skipped > 0 && !skip) || o.written == 0;
     for f in &o.fatal {
@@ -127,7 +119,7 @@ pub(crate) fn import(a: ImportArgs) -> anyhow::Result<ExitCode> {
         eprintln!("… and {} more", o.skipped - o.listed.len() as u64);
     }
     if failed {
-        let _ = std::fs::remove_file(&tmp);
+        drop(file);
         if o.fatal.is_empty() && o.skipped > 0 {
             eprintln!(
                 "error: {} records cannot be mapped; nothing was written (fix them, or pass --skip-invalid to leave them out)",
@@ -138,7 +130,8 @@ pub(crate) fn import(a: ImportArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::FAILURE);
     }
-    std::fs::rename(&tmp, &a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
+    file.commit()
+        .with_context(|| format!("cannot write {}", a.out.display()))?;
     eprintln!(
         "{} instances written to {}{}{}",
         o.written,
