@@ -10,7 +10,8 @@ use crate::{Result, RunError};
 /// Largest input image read from a dataset folder (bytes).
 const MAX_INPUT_IMAGE_BYTES: u64 = 32 * 1024 * 1024;
 
-fn model_role(role: Speaker) -> Role {
+/// The models crate's role for a dataset turn's speaker.
+pub(crate) fn model_role(role: Speaker) -> Role {
     match role {
         Speaker::System => Role::System,
         Speaker::User => Role::User,

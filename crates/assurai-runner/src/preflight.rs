@@ -143,14 +143,7 @@ fn instance_text(inst: &Instance) -> Vec<(Role, String)> {
         Input::Prompt(p) => vec![(Role::User, p.clone())],
         Input::Turns(turns) => turns
             .iter()
-            .map(|t| {
-                let role = match t.role {
-                    assurai_dataset::Role::User => Role::User,
-                    assurai_dataset::Role::Assistant => Role::Assistant,
-                    assurai_dataset::Role::System => Role::System,
-                };
-                (role, t.content.text())
-            })
+            .map(|t| (crate::convert::model_role(t.role), t.content.text()))
             .collect(),
     };
     if let Some(last) = text.iter_mut().rev().find(|(r, _)| *r == Role::User) {
