@@ -20,6 +20,7 @@ enum Step {
     Ok(Output),
     Err(ModelError),
     Slow(Duration, Output),
+    SlowErr(Duration, ModelError),
 }
 
 struct Scripted {
@@ -73,6 +74,10 @@ impl TargetModel for Scripted {
             Some(Step::Slow(d, o)) => {
                 tokio::time::sleep(d).await;
                 Ok(Generation::new(o))
+            }
+            Some(Step::SlowErr(d, e)) => {
+                tokio::time::sleep(d).await;
+                Err(e)
             }
             None => Ok(Generation::new(Output::text(format!(
                 "default for {}",
@@ -516,4 +521,34 @@ async fn blanket_impls_and_object_safety() {
     );
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Arc<dyn TargetModel>>();
+}
+
+/// Rate-limit waiting is not model latency: a failed attempt's latency is its time in the model
+/// (3 s for the first), not the minute the second one waited for its rate-limit slot.
+#[tokio::test(start_paused = true)]
+async fn a_failed_attempt_s_latency_leaves_out_the_rate_limit_wait() {
+    let overloaded = || ModelError::Transient {
+        status: Some(503),
+        message: "overloaded".into(),
+    };
+    let inner = Scripted::new(vec![
+        Step::SlowErr(Duration::from_secs(3), overloaded()),
+        Step::Err(overloaded()),
+        text("ok"),
+    ]);
+    let limited = RateLimit::new(inner.clone(), 1, Duration::from_secs(60));
+    let t0 = Instant::now();
+    let g = Retry::new(limited, exact().max_attempts(3))
+        .generate(&req())
+        .await
+        .unwrap();
+    let secs: Vec<u64> = inner
+        .start_offsets(t0)
+        .iter()
+        .map(Duration::as_secs)
+        .collect();
+    // Each attempt waited for its slot: at 0, 60 and 120 s.
+    assert_eq!(secs, [0, 60, 120]);
+    let latencies: Vec<Duration> = g.attempts.iter().map(|a| a.latency).collect();
+    assert_eq!(latencies, [Duration::from_secs(3), Duration::ZERO]);
 }

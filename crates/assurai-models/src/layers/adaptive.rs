@@ -250,7 +250,9 @@ impl<M: TargetModel> TargetModel for AdaptiveConcurrency<M> {
     }
 
     async fn generate(&self, request: &GenerationRequest) -> Result<Generation, ModelError> {
+        let t0 = tokio::time::Instant::now();
         let permit = self.limiter.acquire().await;
+        super::wait::note(t0.elapsed());
         let result = self.inner.generate(request).await;
         self.limiter.complete(permit, &result);
         result

@@ -35,11 +35,13 @@ impl<M: TargetModel> TargetModel for ConcurrencyLimit<M> {
     }
 
     async fn generate(&self, request: &GenerationRequest) -> Result<Generation, ModelError> {
+        let t0 = tokio::time::Instant::now();
         let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| ModelError::config("concurrency limiter closed"))?;
+        super::wait::note(t0.elapsed());
         self.inner.generate(request).await
     }
 }

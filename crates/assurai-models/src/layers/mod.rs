@@ -11,6 +11,7 @@ mod count;
 mod rate_limit;
 mod retry;
 mod timeout;
+mod wait;
 
 use std::path::PathBuf;
 use std::sync::Arc;

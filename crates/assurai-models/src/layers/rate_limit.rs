@@ -84,7 +84,9 @@ impl<M: TargetModel> TargetModel for RateLimit<M> {
     }
 
     async fn generate(&self, request: &GenerationRequest) -> Result<Generation, ModelError> {
+        let t0 = Instant::now();
         self.limiter.acquire().await;
+        super::wait::note(t0.elapsed());
         self.inner.generate(request).await
     }
 }

@@ -166,7 +166,9 @@ impl<M: TargetModel> TargetModel for Retry<M> {
         loop {
             let t0 = Instant::now();
             super::count::count_one();
-            match self.inner.generate(request).await {
+            // Waits for a rate-limit slot or a permit inside the attempt are not model latency.
+            let (result, waited) = super::wait::measured(self.inner.generate(request)).await;
+            match result {
                 Ok(mut g) => {
                     if !log.is_empty() {
                         log.append(&mut g.attempts);
@@ -189,7 +191,7 @@ impl<M: TargetModel> TargetModel for Retry<M> {
                             kind: err.kind(),
                             message: err.to_string(),
                         },
-                        latency: t0.elapsed(),
+                        latency: t0.elapsed().saturating_sub(waited),
                         usage: Usage::default(),
                     });
                     tracing::info!(
