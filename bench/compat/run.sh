@@ -14,7 +14,7 @@
 # rejected by the server) may be scored.
 #
 # COMPAT_PYTHON=/path/to/venv/bin/python uses a virtualenv made elsewhere; CTX sets the context
-# of the scenarios that should fit (default 4096).
+# of the scenarios that should fit (default 4096); LIMIT=N runs N instances per scenario.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -82,6 +82,9 @@ PY
 }
 
 common=(--dataset "$data" --judge "llm:tiny@$URL" --max-tokens 16 --concurrency 2)
+# LIMIT=N runs the first N (text) instances only: the random model's judge answers run to the
+# judge's 512-token limit, about a minute per instance on two cores.
+if [ -n "${LIMIT:-}" ]; then common+=(--limit "$LIMIT"); fi
 result=0
 
 echo "== streaming off (with the preflight) / on"
