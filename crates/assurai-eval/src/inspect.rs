@@ -110,7 +110,7 @@ pub fn export_inspect_logs(
 ) -> Result<Vec<PathBuf>> {
     let index = index_runs(dirs)?;
     fs::create_dir_all(out_dir).map_err(|e| EvalError::io("cannot create", out_dir, e))?;
-    let now = rfc3339_now();
+    let now = crate::time::now_rfc3339_offset();
     let stamp = now.replace([':', '+'], "-");
     let dataset_name = options.dataset_name.clone().unwrap_or_else(|| {
         dirs.iter()
@@ -441,29 +441,4 @@ fn truncate(s: &str, max: usize) -> String {
         Some((i, _)) => s[..i].to_owned(),
         None => s.to_owned(),
     }
-}
-
-/// The current UTC time as RFC 3339 (`2026-11-29T02:14:47+00:00`).
-fn rfc3339_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
 }

@@ -38,6 +38,7 @@ mod manifest;
 mod record;
 mod report;
 mod store;
+mod time;
 
 pub use error::{EvalError, Result};
 pub use inspect::{INSPECT_SCORER, InspectOptions, export_inspect_logs};
@@ -56,3 +57,4 @@ pub use store::{
     LOCK_FILE, RESULTS_FILE, ReadStats, RecordReader, ResultStore, ResumeState, StoreOptions,
     TORN_FILE, TornRepair,
 };
+pub use time::{now_rfc3339_millis, rfc3339_millis};

@@ -48,7 +48,6 @@ mod preflight;
 mod process;
 mod recorded;
 mod setup;
-mod time;
 
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::Arc;

@@ -140,7 +140,7 @@ pub(super) async fn process(ctx: &Context, instance: &Instance, epoch: u32) -> R
     if let Some(rec) = &ctx.human_scores {
         record.human_scores = rec.human_scores(&instance.id).to_vec();
     }
-    record.timings.started_at = Some(super::time::now_rfc3339());
+    record.timings.started_at = Some(assurai_eval::now_rfc3339_millis());
 
     let messages = match convert::messages(instance, &ctx.dataset) {
         Ok(m) => m,
