@@ -30,6 +30,14 @@ fn import(dataset: &Path, source: [&str; 2], out: &Path, extra: &[&str]) -> Outp
     assurai(&args)
 }
 
+/// `assurai validate --dataset tests/data/FILE --preset PRESET` with `extra`.
+fn validate_preset(file: &str, preset: &str, extra: &[&str]) -> Output {
+    let file = data(file);
+    let mut args = vec!["validate", "--dataset", s(&file), "--preset", preset];
+    args.extend_from_slice(extra);
+    assurai(&args)
+}
+
 /// `assurai validate --json FILE`, parsed.
 fn validate_json(file: &Path) -> serde_json::Value {
     let out = assurai(&["validate", "--json", s(file)]);
@@ -50,14 +58,7 @@ fn every_preset_validates_its_sample_with_dataset_flag() {
         ("square", "presets/response_test.json"),
         ("kobbq", "presets/KoBBQ_test_samples.tsv"),
     ] {
-        let out = assurai(&[
-            "validate",
-            "--json",
-            "--dataset",
-            s(&data(file)),
-            "--preset",
-            preset,
-        ]);
+        let out = validate_preset(file, preset, &["--json"]);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["valid"], true, "{preset}: {v}");
         assert_eq!(out.status.code(), Some(0), "{preset}");
@@ -66,38 +67,18 @@ fn every_preset_validates_its_sample_with_dataset_flag() {
 
 #[test]
 fn the_wrong_file_and_an_unknown_preset() {
-    let out = assurai(&[
-        "validate",
-        "--dataset",
-        s(&data("presets/data_en.csv")),
-        "--preset",
-        "harmbench",
-    ]);
+    let out = validate_preset("presets/data_en.csv", "harmbench", &[]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("lacks Behavior, FunctionalCategory, SemanticCategory, BehaviorID"),
         "{text}"
     );
-    let out = assurai(&[
-        "validate",
-        "--dataset",
-        s(&data("presets/data_en.csv")),
-        "--preset",
-        "nope",
-    ]);
+    let out = validate_preset("presets/data_en.csv", "nope", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("unknown preset `nope`"));
     // --preset and --format are exclusive.
-    let out = assurai(&[
-        "validate",
-        "--dataset",
-        s(&data("presets/data_en.csv")),
-        "--preset",
-        "xstest",
-        "--format",
-        "csv",
-    ]);
+    let out = validate_preset("presets/data_en.csv", "xstest", &["--format", "csv"]);
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -335,32 +335,20 @@ fn bad_usage_and_invalid_datasets_exit_with_the_documented_codes() {
         v.extend(extra.iter().map(|s| s.to_string()));
         v
     };
-    assert_eq!(
-        assurai()
-            .args(base(&["--shard", "3/2"]))
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(2)
+    assert_exit(
+        &assurai().args(base(&["--shard", "3/2"])).output().unwrap(),
+        2,
     );
-    assert_eq!(
-        assurai()
+    assert_exit(
+        &assurai()
             .args(base(&["--rate-limit", "ten"]))
             .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(2)
+            .unwrap(),
+        2,
     );
-    assert_eq!(
-        assurai()
-            .args(["run", "--dataset", "x"])
-            .output()
-            .unwrap()
-            .status
-            .code(),
-        Some(2)
+    assert_exit(
+        &assurai().args(["run", "--dataset", "x"]).output().unwrap(),
+        2,
     );
     let bad = tmp.path().join("bad.jsonl");
     std::fs::write(&bad, "{\"id\": \"a\", \"risk_factor\": \"nope\", \"prompt_type\": \"q_only\", \"prompt\": \"x\"}\n")

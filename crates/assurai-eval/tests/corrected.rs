@@ -6,12 +6,14 @@
 use std::path::Path;
 
 use assurai_eval::{
-    EvalError, Manifest, Record, RecordVerdict, Report, ReportOptions, ResultStore, StoreOptions,
+    EvalError, Manifest, RecordVerdict, Report, ReportOptions, ResultStore, StoreOptions,
 };
 use assurai_stats::{
     ConfusionMatrix, clustered_mean_from_sums, correct_group, correct_group_with_variance,
 };
-use assurai_taxonomy::{Modality, PromptType, RiskCategory, RiskFactor};
+use assurai_taxonomy::{RiskCategory, RiskFactor};
+
+use crate::support::q_only_text;
 
 const JUDGE: &str = "llm:judge@http://127.0.0.1:1";
 
@@ -51,14 +53,7 @@ fn write_calibration(dir: &Path, version: &str) -> ConfusionMatrix {
     let mut cal = ConfusionMatrix::new();
     for i in 0..200 {
         let (human, judge) = pair(i);
-        let mut r = Record::new(
-            format!("c{i:03}"),
-            "recorded",
-            1,
-            factor(i),
-            PromptType::QOnly,
-            Modality::Text,
-        );
+        let mut r = q_only_text(format!("c{i:03}"), "recorded", 1, factor(i));
         r.set_scored(judge);
         r.verdicts.push(verdict(judge, version));
         let mean = human.iter().map(|&h| f64::from(h)).sum::<f64>() / human.len() as f64;
@@ -78,14 +73,7 @@ fn write_run(dir: &Path, model: &str, m: usize, epochs: u32, version: &str) {
     let (store, _) = ResultStore::open(dir, &manifest, StoreOptions::default()).unwrap();
     for epoch in 1..=epochs {
         for i in 0..120 {
-            let mut r = Record::new(
-                format!("i{i:03}"),
-                model,
-                epoch,
-                factor(i),
-                PromptType::QOnly,
-                Modality::Text,
-            );
+            let mut r = q_only_text(format!("i{i:03}"), model, epoch, factor(i));
             if i.is_multiple_of(17) {
                 r.set_blocked();
             } else {

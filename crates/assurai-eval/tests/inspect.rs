@@ -6,9 +6,11 @@
 use std::io::Read;
 
 use assurai_eval::{
-    InspectOptions, Manifest, Record, RecordVerdict, ResultStore, StoreOptions, export_inspect_logs,
+    InspectOptions, Manifest, RecordVerdict, ResultStore, StoreOptions, export_inspect_logs,
 };
-use assurai_taxonomy::{Modality, PromptType, RiskFactor};
+use assurai_taxonomy::RiskFactor;
+
+use crate::support::q_only_text;
 
 fn entry(zip: &mut zip::ZipArchive<std::fs::File>, name: &str) -> serde_json::Value {
     let mut f = zip.by_name(name).unwrap();
@@ -30,14 +32,7 @@ fn one_log_per_model_with_scores_explanations_and_unscored_values() {
     .unwrap();
     for model in ["m1", "m2"] {
         for (i, outcome) in [Some(2u8), Some(5), None, Some(4)].into_iter().enumerate() {
-            let mut r = Record::new(
-                format!("id{i}"),
-                model,
-                1,
-                RiskFactor::Harassment,
-                PromptType::QOnly,
-                Modality::Text,
-            );
+            let mut r = q_only_text(format!("id{i}"), model, 1, RiskFactor::Harassment);
             r.prompt = Some(format!("prompt {i}"));
             match outcome {
                 Some(s) => {

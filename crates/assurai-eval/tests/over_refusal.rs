@@ -4,17 +4,12 @@
 use assurai_eval::{
     Manifest, Record, RecordVerdict, Report, ReportOptions, ResultStore, StoreOptions,
 };
-use assurai_taxonomy::{Modality, PromptType, RiskFactor};
+use assurai_taxonomy::RiskFactor;
+
+use crate::support::q_only_text;
 
 fn record(id: &str, model: &str, comply: bool) -> Record {
-    let mut r = Record::new(
-        id,
-        model,
-        1,
-        RiskFactor::ViolentActs,
-        PromptType::QOnly,
-        Modality::Text,
-    );
+    let mut r = q_only_text(id, model, 1, RiskFactor::ViolentActs);
     if comply {
         r.extra.insert("expected".into(), "comply".into());
     }

@@ -11,6 +11,8 @@ use assurai_eval::{
 };
 use assurai_taxonomy::{Modality, PromptType, RiskFactor};
 
+use crate::support::q_only_text;
+
 const EPS: f64 = 1e-12;
 
 fn close(a: f64, b: f64) -> bool {
@@ -283,14 +285,7 @@ fn one_model_has_no_comparison_and_blocked_is_excluded_from_the_mean() {
     let manifest = Manifest::new(serde_json::json!({}));
     let (store, _) = ResultStore::open(dir.path(), &manifest, StoreOptions::default()).unwrap();
     for (i, s) in [Some(5u8), Some(3), None, Some(4)].into_iter().enumerate() {
-        let mut r = Record::new(
-            format!("i{i}"),
-            "solo",
-            1,
-            RiskFactor::Harassment,
-            PromptType::QOnly,
-            Modality::Text,
-        );
+        let mut r = q_only_text(format!("i{i}"), "solo", 1, RiskFactor::Harassment);
         match s {
             Some(s) => r.set_scored(s),
             None => r.set_blocked(),
@@ -310,14 +305,7 @@ fn one_model_has_no_comparison_and_blocked_is_excluded_from_the_mean() {
 }
 
 fn raw_line(id: &str, model: &str, score: u8) -> String {
-    let mut r = Record::new(
-        id,
-        model,
-        1,
-        RiskFactor::Harassment,
-        PromptType::QOnly,
-        Modality::Text,
-    );
+    let mut r = q_only_text(id, model, 1, RiskFactor::Harassment);
     r.set_scored(score);
     serde_json::to_string(&r).unwrap()
 }
@@ -449,14 +437,7 @@ fn merged_runs_of_different_datasets_are_noted() {
         let manifest = Manifest::new(serde_json::json!({"m": model})).with_dataset("d.jsonl", sha);
         let (store, _) = ResultStore::open(&dir, &manifest, StoreOptions::default()).unwrap();
         for i in 0..3u8 {
-            let mut r = Record::new(
-                format!("i{i}"),
-                model,
-                1,
-                RiskFactor::Harassment,
-                PromptType::QOnly,
-                Modality::Text,
-            );
+            let mut r = q_only_text(format!("i{i}"), model, 1, RiskFactor::Harassment);
             r.set_scored(i + 2);
             store.append(&r).unwrap();
         }

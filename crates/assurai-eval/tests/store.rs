@@ -13,7 +13,9 @@ use assurai_eval::{
     EvalError, Manifest, RESULTS_FILE, Record, RecordReader, ResultStore, Status, StoreOptions,
     TORN_FILE,
 };
-use assurai_taxonomy::{Modality, PromptType, RiskFactor};
+use assurai_taxonomy::RiskFactor;
+
+use crate::support::q_only_text;
 
 fn manifest() -> Manifest {
     Manifest::new(
@@ -22,14 +24,7 @@ fn manifest() -> Manifest {
 }
 
 fn record(id: &str, model: &str, score: Option<u8>) -> Record {
-    let mut r = Record::new(
-        id,
-        model,
-        1,
-        RiskFactor::Harassment,
-        PromptType::QOnly,
-        Modality::Text,
-    );
+    let mut r = q_only_text(id, model, 1, RiskFactor::Harassment);
     match score {
         Some(s) => r.set_scored(s),
         None => r.set_error("timeout", "target timed out after 30 s"),

@@ -21,4 +21,6 @@ mod report;
 mod store;
 // Two writers never share a run directory.
 mod store_lock;
+// Helpers shared by the modules above.
+mod support;
 mod tokens;

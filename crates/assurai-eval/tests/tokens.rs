@@ -2,17 +2,12 @@
 //! the usage servers reported, missing usage counted apart (never as 0 tokens).
 
 use assurai_eval::{Manifest, Record, Report, ReportOptions, ResultStore, StoreOptions};
-use assurai_taxonomy::{Modality, PromptType, RiskFactor};
+use assurai_taxonomy::RiskFactor;
+
+use crate::support::q_only_text;
 
 fn record(id: &str, model: &str) -> Record {
-    let mut r = Record::new(
-        id,
-        model,
-        1,
-        RiskFactor::ViolentActs,
-        PromptType::QOnly,
-        Modality::Text,
-    );
+    let mut r = q_only_text(id, model, 1, RiskFactor::ViolentActs);
     r.attempts = 1;
     r.output.text = Some("answer".into());
     r.output.extra.insert("finish_reason".into(), "stop".into());
@@ -71,14 +66,7 @@ fn tokens_are_summed_per_model_and_role_and_missing_usage_is_counted_apart() {
     r.output.transcript = Some("안녕하세요".into());
     records.push(judged(r, None, Some(1)));
     // a4: the target failed on every try: no answer, no usage, no judge.
-    let mut r = Record::new(
-        "a4",
-        "m",
-        1,
-        RiskFactor::ViolentActs,
-        PromptType::QOnly,
-        Modality::Text,
-    );
+    let mut r = q_only_text("a4", "m", 1, RiskFactor::ViolentActs);
     r.attempts = 4;
     r.set_error("connection", "connection refused");
     records.push(r);

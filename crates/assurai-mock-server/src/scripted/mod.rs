@@ -287,3 +287,109 @@ pub fn refused_base_url() -> io::Result<String> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
     Ok(format!("http://{}/v1", listener.local_addr()?))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    /// Sends raw `request` bytes on a new connection and reads until the server closes it.
+    fn exchange(server: &ScriptedServer, request: &[u8]) -> String {
+        let mut conn = std::net::TcpStream::connect(server.addr()).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        conn.write_all(request).unwrap();
+        let mut answer = Vec::new();
+        let _ = conn.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    #[test]
+    fn keep_alive_requests_take_the_script_in_order_then_500() {
+        let server = ScriptedServer::start([
+            Reply::json(200, "{\"n\":1}"),
+            Reply::json(201, "{\"n\":2}").with_header("x-two", "2"),
+        ])
+        .unwrap();
+        let get = "GET /a HTTP/1.1\r\nhost: t\r\n\r\n";
+        let last = "GET /c HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n";
+        let answer = exchange(&server, format!("{get}{get}{last}").as_bytes());
+        // Pipelined answers follow each other directly: split at the status lines.
+        let statuses: Vec<&str> = answer.split("HTTP/1.1 ").skip(1).map(|r| &r[..3]).collect();
+        assert_eq!(statuses, ["200", "201", "500"], "{answer}");
+        assert!(answer.contains("x-two: 2\r\n"), "{answer}");
+        assert!(answer.ends_with(r#"{"error":{"message":"script exhausted"}}"#));
+        assert_eq!(server.request_count(), 3);
+    }
+
+    #[test]
+    fn a_chunked_request_body_is_recorded_whole() {
+        let server = ScriptedServer::start([Reply::json(200, "{}")]).unwrap();
+        exchange(
+            &server,
+            b"POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\nconnection: close\r\n\r\n\
+              3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\n\r\n",
+        );
+        let seen = server.take_requests();
+        assert_eq!(seen[0].body, b"abcdefg");
+        assert_eq!(seen[0].header("TRANSFER-ENCODING"), Some("chunked"));
+        assert!(server.requests().is_empty(), "take_requests forgets them");
+    }
+
+    #[test]
+    fn sse_chunks_until_close_and_truncation_are_framed_as_asked() {
+        let server = ScriptedServer::start([
+            Reply::sse_split("data: a\n\ndata: b\n\n", &[9]),
+            Reply::until_close(200, "text/plain", vec![b"he".to_vec(), b"llo".to_vec()]),
+            Reply::truncated(200, "{\"a\"", 100),
+        ])
+        .unwrap();
+        let req = b"GET / HTTP/1.1\r\nconnection: close\r\n\r\n";
+        let sse = exchange(&server, req);
+        assert!(sse.contains("transfer-encoding: chunked\r\n"), "{sse}");
+        assert!(
+            sse.ends_with("9\r\ndata: a\n\n\r\n9\r\ndata: b\n\n\r\n0\r\n\r\n"),
+            "{sse:?}"
+        );
+        let plain = exchange(&server, req);
+        assert!(
+            plain.ends_with("connection: close\r\n\r\nhello"),
+            "{plain:?}"
+        );
+        let cut = exchange(&server, req);
+        assert!(
+            cut.contains("content-length: 100\r\n") && cut.ends_with("{\"a\""),
+            "{cut:?}"
+        );
+    }
+
+    #[test]
+    fn a_handler_answers_from_the_request_and_always_records_nothing() {
+        let echo = ScriptedServer::respond_with(|r| Reply::json(200, r.path.clone())).unwrap();
+        let answer = exchange(&echo, b"GET /echo/me HTTP/1.1\r\nconnection: close\r\n\r\n");
+        assert!(answer.ends_with("/echo/me"), "{answer}");
+        assert_eq!(echo.request_count(), 1);
+
+        let fixed = ScriptedServer::always(Reply::json(200, "same")).unwrap();
+        for _ in 0..2 {
+            let answer = exchange(&fixed, b"GET / HTTP/1.1\r\nconnection: close\r\n\r\n");
+            assert!(answer.ends_with("same"), "{answer}");
+        }
+        fixed.set_always(Reply::json(200, "changed"));
+        let answer = exchange(&fixed, b"GET / HTTP/1.1\r\nconnection: close\r\n\r\n");
+        assert!(answer.ends_with("changed"), "{answer}");
+        assert_eq!(fixed.request_count(), 0);
+    }
+
+    #[test]
+    fn a_reset_sends_nothing_and_a_refused_url_refuses() {
+        let server = ScriptedServer::start([Reply::reset()]).unwrap();
+        let answer = exchange(&server, b"GET / HTTP/1.1\r\n\r\n");
+        assert!(answer.is_empty(), "{answer}");
+        let url = refused_base_url().unwrap();
+        let addr = url.trim_start_matches("http://").trim_end_matches("/v1");
+        assert!(std::net::TcpStream::connect(addr).is_err());
+    }
+}
