@@ -2,17 +2,14 @@
 //! check that it loads with no console errors and no network requests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use assurai_eval::{
     Manifest, Record, RecordVerdict, Report, ReportOptions, ResultStore, StoreOptions,
 };
+use assurai_mock_server::{RecordedRequest, Reply, ScriptedServer};
 use assurai_taxonomy::{Modality, PromptType, RiskFactor};
 use base64::Engine as _;
 
@@ -231,45 +228,30 @@ fn chromium() -> Option<String> {
 
 /// A forward proxy on 127.0.0.1 that records the host of every request and
 /// refuses it; Chromium is pointed at it so no request leaves the machine.
-struct Proxy {
-    port: u16,
-    hosts: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-}
+struct Proxy(ScriptedServer);
 
 impl Proxy {
     fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let hosts = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (h, st) = (Arc::clone(&hosts), Arc::clone(&stop));
-        std::thread::spawn(move || {
-            while !st.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((mut s, _)) => {
-                        let _ = s.set_nonblocking(false);
-                        let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-                        let mut buf = [0u8; 2048];
-                        let n = s.read(&mut buf).unwrap_or(0);
-                        let head = String::from_utf8_lossy(&buf[..n]).into_owned();
-                        let target = head.split_whitespace().nth(1).unwrap_or("").to_owned();
-                        let host = target
-                            .trim_start_matches("http://")
-                            .trim_start_matches("https://")
-                            .split(['/', ':'])
-                            .next()
-                            .unwrap_or("")
-                            .to_owned();
-                        h.lock().unwrap().push(host);
-                        let _ = s.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
-        Self { port, hosts, stop }
+        let refuse = |_: &RecordedRequest| Reply::bytes(403, "text/plain", Vec::new());
+        Self(ScriptedServer::respond_with(refuse).unwrap())
+    }
+
+    fn port(&self) -> u16 {
+        self.0.addr().port()
+    }
+
+    /// The host of every request (`GET http://HOST/…`, `CONNECT HOST:443`).
+    fn hosts(&self) -> Vec<String> {
+        let host = |r: RecordedRequest| {
+            r.path
+                .trim_start_matches("http://")
+                .trim_start_matches("https://")
+                .split(['/', ':'])
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        };
+        self.0.requests().into_iter().map(host).collect()
     }
 
     /// Hosts requested, except Chromium's own background services (update
@@ -281,19 +263,10 @@ impl Proxy {
             ".gstatic.com",
             ".gvt1.com",
         ];
-        self.hosts
-            .lock()
-            .unwrap()
-            .iter()
+        self.hosts()
+            .into_iter()
             .filter(|h| !internal.iter().any(|s| h.ends_with(s)))
-            .cloned()
             .collect()
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -315,7 +288,7 @@ fn load(browser: &str, page: &Path, proxy: &Proxy, profile: &Path) -> (String, S
             "--enable-logging=stderr",
             "--v=0",
             "--virtual-time-budget=3000",
-            &format!("--proxy-server=http://127.0.0.1:{}", proxy.port),
+            &format!("--proxy-server=http://127.0.0.1:{}", proxy.port()),
             "--proxy-bypass-list=<-loopback>",
             &format!("--user-data-dir={}", profile.display()),
             "--dump-dom",
@@ -370,7 +343,7 @@ fn chromium_loads_it_without_console_errors_or_network_requests() {
     assert!(
         proxy.page_hosts().iter().any(|h| h == "assurai-probe.test"),
         "control request not seen: {:?}",
-        proxy.hosts.lock().unwrap()
+        proxy.hosts()
     );
     drop(proxy);
 
