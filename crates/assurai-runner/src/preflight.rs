@@ -102,6 +102,11 @@ pub(crate) async fn preflight(plan: &Plan<'_>) -> Result<Vec<String>> {
                 else {
                     continue;
                 };
+                // The spec's own key variable (`?key_env=VAR`) goes along.
+                let inner = match spec.option("key_env") {
+                    Some(var) => inner.with_option("key_env", var),
+                    None => inner,
+                };
                 let inner = with_key_env(inner, plan.judge_key_env);
                 let client = checker.client(&role, &inner)?;
                 checker.models_check(&role, &inner, &client).await?;
