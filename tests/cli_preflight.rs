@@ -27,6 +27,8 @@ struct Llama {
     models: Option<&'static [&'static str]>,
     /// Answer every request 401.
     reject_key: bool,
+    /// Answer 401 to a request without `Authorization: Bearer KEY`.
+    key: Option<&'static str>,
 }
 
 impl Llama {
@@ -36,6 +38,7 @@ impl Llama {
         tokenize: Some("/tokenize"),
         models: Some(&["target-ko", "judge-ko"]),
         reject_key: false,
+        key: None,
     };
 
     /// Starts it; the counter counts chat requests.
@@ -47,7 +50,10 @@ impl Llama {
     }
 
     fn answer(&self, r: &RecordedRequest, chats: &AtomicU64) -> Reply {
-        if self.reject_key {
+        let wrong_key = self
+            .key
+            .is_some_and(|k| r.header("authorization") != Some(&format!("Bearer {k}")));
+        if self.reject_key || wrong_key {
             return Reply::json(
                 401,
                 r#"{"error":{"message":"Invalid API Key","type":"authentication_error"}}"#,
@@ -308,5 +314,50 @@ fn calibrate_checks_its_judge_and_a_replayed_target_needs_no_preflight() {
             .requests()
             .iter()
             .all(|r| !r.text().contains("\"target-ko\"")),
+    );
+}
+
+/// A guard judge's own `?key_env=VAR` is sent with the preflight's `GET /models` too.
+#[test]
+fn a_guard_judge_s_own_key_goes_with_its_preflight() {
+    let (server, _) = Llama {
+        key: Some("guard-key-123"),
+        ..Llama::FITS
+    }
+    .start();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = write_dataset(tmp.path(), 2);
+    let out = tmp.path().join("guard");
+    let url = server.base_url();
+    let o = assurai()
+        .env("GUARD_KEY", "guard-key-123")
+        .args([
+            "run",
+            "--dataset",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--target",
+            &format!("openai:target-ko@{url}"),
+            "--api-key-env",
+            "GUARD_KEY",
+            "--judge",
+            &format!("guard:llama-guard:judge-ko@{url}?key_env=GUARD_KEY"),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("preflight: "), "{stderr}");
+    assert_eq!(records(&out).len(), 2, "{stderr}");
+    let models: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/models")
+        .collect();
+    assert!(!models.is_empty());
+    assert!(
+        models
+            .iter()
+            .all(|r| r.header("authorization") == Some("Bearer guard-key-123"))
     );
 }
