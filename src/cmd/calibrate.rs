@@ -3,13 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use assurai::judge::{Calibration, Language};
-use assurai::runner::{HumanJudge, RecordedResponses, calibrate_runs, safe_file_name};
+use assurai::runner::{HumanJudge, calibrate_runs, safe_file_name};
 
 use super::common::usage;
-use super::run::{check_dataset, concurrency, replay_models};
+use super::run::{check_dataset, concurrency, replay_models, scanned_models};
 
 /// Arguments of `assurai calibrate`.
 #[derive(Debug, clap::Args)]
@@ -59,11 +58,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok(d) => d,
         Err(e) => return usage(e),
     };
-    if !check_dataset(&ds, args.input.skip_invalid)? {
+    // With --skip-invalid the skipped records are listed first (as `run` does); otherwise one
+    // pass validates the dataset and lists its models.
+    if args.input.skip_invalid && !check_dataset(&ds, true)? {
         return Ok(ExitCode::FAILURE);
     }
-    let dataset = Arc::new(ds.clone());
-    let recorded = RecordedResponses::models(&dataset)?;
+    let recorded = match scanned_models(&ds)? {
+        Some(m) => m,
+        None => return Ok(ExitCode::FAILURE),
+    };
     let models: Vec<String> = if args.models.is_empty() {
         recorded
     } else {

@@ -2,13 +2,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use assurai::dataset::Dataset;
-use assurai::runner::RecordedResponses;
 
 use super::common::summary_table;
-use super::run::{check_dataset, concurrency, replay_models, write_report};
+use super::run::{concurrency, replay_models, scanned_models, write_report};
 
 /// Arguments of `assurai demo`.
 #[derive(Debug, clap::Args)]
@@ -36,11 +34,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let ds = Dataset::open(&args.dataset)?;
-    if !check_dataset(&ds, false)? {
-        return Ok(ExitCode::FAILURE);
-    }
-    let dataset = Arc::new(ds.clone());
-    let models = RecordedResponses::models(&dataset)?;
+    // One pass validates the dataset and lists its models (then each model's run scans once).
+    let models = match scanned_models(&ds)? {
+        Some(m) => m,
+        None => return Ok(ExitCode::FAILURE),
+    };
     if models.is_empty() {
         anyhow::bail!(
             "{} records no model responses to replay",

@@ -13,7 +13,8 @@ use assurai::eval::{Report, ReportOptions};
 use assurai::judge::Language;
 use assurai::models::layers::CircuitBreaker;
 use assurai::runner::{
-    CancelToken, EvalConfig, EvalOutcome, Progress, RunError, evaluate, safe_file_name,
+    CancelToken, EvalConfig, EvalOutcome, Progress, RecordedResponses, RunError, evaluate,
+    safe_file_name,
 };
 
 use super::common::{summary_table, usage};
@@ -400,6 +401,19 @@ pub(crate) fn check_dataset(ds: &Dataset, skip_invalid: bool) -> anyhow::Result<
     }
     print_problems(path, &report);
     Ok(false)
+}
+
+/// The dataset's recorded models from the one validating scan
+/// ([`RecordedResponses::scan_models`]); `None` (problems printed) when the dataset is invalid.
+pub(crate) fn scanned_models(ds: &Dataset) -> anyhow::Result<Option<Vec<String>>> {
+    match RecordedResponses::scan_models(ds) {
+        Ok(models) => Ok(Some(models)),
+        Err(RunError::InvalidDataset { path, report }) => {
+            print_problems(&path, &report);
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Prints why a dataset is invalid: the first problems and where to see all.

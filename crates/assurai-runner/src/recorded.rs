@@ -96,6 +96,33 @@ impl RecordedResponses {
         Ok(models)
     }
 
+    /// The names of every model with recorded responses, in order of first appearance, from the
+    /// one [`Dataset::scan`] pass that also validates the dataset (as `evaluate` does before it
+    /// runs), so a command that replays each model needs no separate validation pass.
+    ///
+    /// # Errors
+    /// [`RunError::InvalidDataset`] with the report when the dataset has errors (unless it skips
+    /// invalid records); [`RunError::Dataset`] when it cannot be read.
+    pub fn scan_models(dataset: &Dataset) -> Result<Vec<String>> {
+        let mut models: Vec<String> = Vec::new();
+        let scan = dataset
+            .scan(assurai_dataset::Validator::new(), |inst| {
+                for r in &inst.responses {
+                    if !models.contains(&r.model) {
+                        models.push(r.model.clone());
+                    }
+                }
+            })
+            .map_err(RunError::Dataset)?;
+        if !scan.report.valid && !dataset.skips_invalid() {
+            return Err(RunError::InvalidDataset {
+                path: dataset.path().to_path_buf(),
+                report: Box::new(scan.report),
+            });
+        }
+        Ok(models)
+    }
+
     /// The model whose responses these are.
     pub fn model(&self) -> &str {
         &self.model
@@ -264,5 +291,55 @@ impl Transcriber for RecordedTranscriber {
             Some(text) => Ok(Transcript::new(text)),
             None => Err(self.responses.not_recorded(id)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn scan_models_lists_the_models_and_refuses_an_invalid_dataset() {
+        let sample = Dataset::open(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/sample/sample.jsonl"
+        ))
+        .unwrap();
+        // The one validating pass lists the same models as the plain listing.
+        let scanned = RecordedResponses::scan_models(&sample).unwrap();
+        assert!(!scanned.is_empty());
+        assert_eq!(scanned, RecordedResponses::models(&sample).unwrap());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.jsonl");
+        std::fs::write(
+            &path,
+            concat!(
+                r#"{"id":"a","risk_factor":"harassment","prompt_type":"q_only","prompt":"p","responses":[{"model":"m","output":"x"}]}"#,
+                "\n",
+                r#"{"id":"b","risk_factor":"no_such_factor","prompt_type":"q_only","prompt":"p"}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        let bad = Dataset::open(&path).unwrap();
+        match RecordedResponses::scan_models(&bad) {
+            Err(RunError::InvalidDataset { report, .. }) => {
+                assert!(!report.valid);
+                assert!(
+                    report.errors.iter().any(|p| p.line == Some(2)),
+                    "{report:?}"
+                );
+            }
+            other => panic!("expected InvalidDataset, got {other:?}"),
+        }
+        // Skipping invalid records, the valid ones' models are listed.
+        let skipping = bad.with_skip_invalid(true);
+        assert_eq!(
+            RecordedResponses::scan_models(&skipping).unwrap(),
+            vec!["m".to_owned()]
+        );
     }
 }
