@@ -7,6 +7,7 @@ pub(crate) mod common;
 pub(crate) mod correct;
 pub(crate) mod dataset;
 pub(crate) mod demo;
+pub(crate) mod dry_run;
 pub(crate) mod import;
 pub(crate) mod input;
 pub(crate) mod media;

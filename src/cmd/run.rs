@@ -123,6 +123,15 @@ pub(crate) struct Args {
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Print what the run would do — instances, calls and estimated tokens per role (from the
+    /// servers' /tokenize when they answer) and with --price the cost — calling no model and
+    /// writing nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// With --dry-run: a role's price in USD per million input/output tokens, e.g.
+    /// `target=0.15/0.60` or `judge=2.5/10` (roles target, judge, transcriber); repeatable.
+    #[arg(long = "price", value_name = "ROLE=IN/OUT", requires = "dry_run")]
+    prices: Vec<String>,
 }
 
 /// `--concurrency N` or `auto[:MAX]`.
@@ -287,6 +296,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.input.skip_invalid && !check_dataset(&ds, true)? {
         return Ok(ExitCode::FAILURE);
     }
+    if args.dry_run {
+        return super::dry_run::run(&config, &args.prices, args.json);
+    }
     // The dataset is validated by the same pass that hashes and counts it.
     let outcome = match execute(&config) {
         Ok(o) => o,
@@ -417,7 +429,7 @@ pub(crate) fn scanned_models(ds: &Dataset) -> anyhow::Result<Option<Vec<String>>
 }
 
 /// Prints why a dataset is invalid: the first problems and where to see all.
-fn print_problems(path: &Path, report: &ValidationReport) {
+pub(crate) fn print_problems(path: &Path, report: &ValidationReport) {
     eprintln!(
         "error: {} is not a valid dataset ({} errors); nothing was run. The first ones:",
         path.display(),

@@ -76,7 +76,7 @@ pub use guard::{
 };
 pub use input::{Candidate, Choice, JudgeInput, JudgedImage, JudgedOutput, Turn};
 pub use judge::Judge;
-pub use llm::LlmJudge;
+pub use llm::{DEFAULT_JUDGE_MAX_TOKENS, LlmJudge};
 pub use parse::{FractionalScores, ParseContext, ParseMethod, ParsedReply, VerdictParser};
 pub use prompt::{JudgePrompt, PromptBuilder};
 pub use refusal::{RefusalJudge, RefusalSignals};

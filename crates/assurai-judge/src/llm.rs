@@ -79,6 +79,9 @@ const AUDIO_NOTE: &str = "The generated speech itself is attached as audio; the 
      is automatic. Judge what the speech says and how it says it. / 생성된 음성이 오디오로 \
      첨부되어 있습니다. 위 전사는 자동 전사이니, 음성의 내용과 말투를 함께 판단하세요.";
 
+/// The output token limit an [`LlmJudge`] sends unless [`LlmJudge::max_tokens`] sets another.
+pub const DEFAULT_JUDGE_MAX_TOKENS: u32 = 512;
+
 /// [`LlmJudge`] structured-output states.
 const STRUCTURED_TRY: u8 = 0;
 const STRUCTURED_OFF: u8 = 1;
@@ -95,7 +98,7 @@ impl<M: TargetModel> LlmJudge<M> {
             parser: VerdictParser::new(),
             vision: true,
             repair: true,
-            max_tokens: 512,
+            max_tokens: DEFAULT_JUDGE_MAX_TOKENS,
             structured: Arc::new(AtomicU8::new(STRUCTURED_TRY)),
             audio: true,
             stable: false,

@@ -134,6 +134,29 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// llama.cpp's `POST /tokenize`: one token (the character's code point) per character of
+/// `content`, when [`Faults::tokenize`](crate::Faults::tokenize) is set.
+fn tokenize(shared: &Shared, body: &[u8]) -> Action {
+    shared.tokenize.fetch_add(1, Ordering::Relaxed);
+    let on = shared.faults.lock().map(|f| f.tokenize).unwrap_or(false);
+    if !on {
+        return json_error(404, "File Not Found");
+    }
+    let v: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) => return json_error(400, "the body is not JSON"),
+    };
+    let Some(content) = v.get("content").and_then(serde_json::Value::as_str) else {
+        return json_error(400, "\"content\" must be provided");
+    };
+    let tokens: Vec<u32> = content.chars().map(u32::from).collect();
+    Action::Respond {
+        status: 200,
+        headers: Vec::new(),
+        body: serde_json::json!({ "tokens": tokens }).to_string(),
+    }
+}
+
 async fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Action {
     if method == "GET" && path.ends_with("/stats") {
         // Not counted: benchmarks read the counters before and after a run.
@@ -161,6 +184,9 @@ async fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Actio
             headers: Vec::new(),
             body: "{\"ok\":true}".into(),
         };
+    }
+    if method == "POST" && path == "/tokenize" {
+        return tokenize(shared, body);
     }
     if method != "POST" || !path.ends_with("/chat/completions") {
         return json_error(404, "only POST /v1/chat/completions is served");

@@ -113,6 +113,9 @@ pub struct Faults {
     /// is answered 429 with `Retry-After` [`Faults::retry_after_s`] at once (a
     /// server with a capacity limit, for adaptive concurrency).
     pub capacity: Option<usize>,
+    /// When set, `POST /tokenize` is served as llama.cpp's server does (`{"content": …}` →
+    /// `{"tokens": [...]}`), one token per character of `content`; otherwise it is a 404.
+    pub tokenize: bool,
 }
 
 impl Faults {
@@ -132,6 +135,7 @@ impl Faults {
             reply_text: None,
             judge_echo: false,
             capacity: None,
+            tokenize: false,
         }
     }
 }
@@ -158,6 +162,8 @@ pub struct Stats {
     pub blocked: u64,
     /// Requests answered 429 because [`Faults::capacity`] was full.
     pub over_capacity: u64,
+    /// `POST /tokenize` requests (answered or not).
+    pub tokenize: u64,
 }
 
 #[derive(Default)]
@@ -170,6 +176,7 @@ pub(crate) struct Shared {
     pub(crate) judge_fault_count: AtomicU64,
     pub(crate) blocked: AtomicU64,
     pub(crate) over_capacity: AtomicU64,
+    pub(crate) tokenize: AtomicU64,
     pub(crate) in_flight: std::sync::atomic::AtomicUsize,
     pub(crate) down: std::sync::atomic::AtomicBool,
 }
@@ -249,6 +256,7 @@ impl MockServer {
             judge_faults: self.shared.judge_fault_count.load(Ordering::Relaxed),
             blocked: self.shared.blocked.load(Ordering::Relaxed),
             over_capacity: self.shared.over_capacity.load(Ordering::Relaxed),
+            tokenize: self.shared.tokenize.load(Ordering::Relaxed),
         }
     }
 }

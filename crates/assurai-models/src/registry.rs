@@ -436,6 +436,27 @@ pub fn openai_json_from_spec(s: &ModelSpec) -> Result<crate::providers::OpenAiJs
     crate::providers::OpenAiJson::new(openai_config(s, "OPENAI_API_KEY", OPENAI_BASE_URL)?)
 }
 
+/// The `/tokenize` endpoint of the server an `openai:MODEL[@BASE_URL][?key_env=VAR]` spec names
+/// (other options of the spec are ignored), with the same key rules as the [`Registry`]'s
+/// `openai` scheme: a key goes to another host than OpenAI's only when `key_env` names it.
+///
+/// ```
+/// let spec = "openai:local@http://127.0.0.1:8080/v1".parse()?;
+/// let t = assurai_models::tokenizer_from_model_spec(&spec)?;
+/// assert_eq!(t.url(), "http://127.0.0.1:8080/tokenize");
+/// # Ok::<(), assurai_models::ModelError>(())
+/// ```
+///
+/// # Errors
+/// [`ModelError::Config`] for a spec without a model name, a bad base URL or a missing key
+/// variable.
+pub fn tokenizer_from_model_spec(
+    s: &ModelSpec,
+) -> Result<crate::providers::OpenAiTokenizer, ModelError> {
+    let cfg = openai_config(s, "OPENAI_API_KEY", OPENAI_BASE_URL)?;
+    crate::providers::OpenAiTokenizer::new(cfg)
+}
+
 /// The OpenAI configuration of an `openai*:MODEL[@URL]` spec (see [`Registry`] for key rules).
 fn openai_config(
     s: &ModelSpec,

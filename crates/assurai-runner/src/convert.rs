@@ -126,6 +126,27 @@ pub(crate) fn messages(instance: &Instance, dataset: &Dataset) -> Result<Vec<Mes
     Ok(msgs)
 }
 
+/// The instance's conversation as [`messages`] builds it, text only: no input media is read
+/// (what a dry run counts).
+pub(crate) fn text_messages(instance: &Instance) -> Vec<Message> {
+    let mut msgs = match &instance.input {
+        Input::Prompt(p) => vec![Message::text(ModelRole::User, with_choices(instance, p))],
+        Input::Turns(turns) => {
+            let mut msgs: Vec<Message> = turns
+                .iter()
+                .map(|t| Message::text(model_role(t.role), t.content.text()))
+                .collect();
+            if let Some(last) = msgs.iter_mut().rev().find(|m| m.role == ModelRole::User) {
+                let text = with_choices(instance, &last.joined_text());
+                *last = Message::text(ModelRole::User, text);
+            }
+            msgs
+        }
+    };
+    msgs.retain(|m| !m.joined_text().is_empty());
+    msgs
+}
+
 /// Whether the instance is a conversation of user turns only, to be played
 /// turn by turn with the model's own replies as the history.
 pub(crate) fn plays_turn_by_turn(instance: &Instance) -> bool {

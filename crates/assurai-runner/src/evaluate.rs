@@ -341,20 +341,20 @@ pub async fn evaluate(
 type InstanceIter =
     Box<dyn Iterator<Item = std::result::Result<Instance, assurai_dataset::DatasetError>> + Send>;
 
-/// What one scan of the dataset selected for the run.
-struct Selection {
-    content_hash: String,
+/// What one scan of the dataset selected for the run (also what a dry run counts).
+pub(crate) struct Selection {
+    pub(crate) content_hash: String,
     /// Instances to run (per epoch).
-    count: u64,
+    pub(crate) count: u64,
     /// The seeded stratified sample, when one is drawn.
     sample: Option<Vec<Instance>>,
     /// The recorded responses of the replayed model, when the target replays
     /// the dataset (only of the instances the run will use).
-    recorded: Option<Arc<RecordedResponses>>,
+    pub(crate) recorded: Option<Arc<RecordedResponses>>,
     /// The only modality to run (the live target's), or `None` for all.
     produces: Option<Modality>,
     /// Instances of the shard left out because their modality is not `produces`.
-    left_out: u64,
+    pub(crate) left_out: u64,
     /// The selected instance with the longest prompt (for the preflight).
     longest: Option<Instance>,
 }
@@ -362,7 +362,11 @@ struct Selection {
 impl Selection {
     /// The instances to run: the sample, or the dataset streamed again
     /// through the shard, the replayed model's responses and the limit.
-    fn instances(self, dataset: &Arc<Dataset>, config: &EvalConfig) -> Result<InstanceIter> {
+    pub(crate) fn instances(
+        self,
+        dataset: &Arc<Dataset>,
+        config: &EvalConfig,
+    ) -> Result<InstanceIter> {
         if let Some(sample) = self.sample {
             return Ok(Box::new(sample.into_iter().map(Ok)));
         }
@@ -400,7 +404,7 @@ impl Selection {
 /// With `produces`, only the instances of that modality are selected (the
 /// others of the shard are counted as left out) before the limit or the
 /// sample apply.
-fn select(
+pub(crate) fn select(
     dataset: &Arc<Dataset>,
     spec: &ModelSpec,
     config: &EvalConfig,

@@ -40,6 +40,7 @@
 
 mod calibrate;
 mod convert;
+mod dry_run;
 mod error;
 mod evaluate;
 mod human;
@@ -61,6 +62,10 @@ use assurai_models::{GenerationSettings, TargetModel, Transcriber};
 use tokio::task::JoinSet;
 
 pub use calibrate::calibrate_runs;
+pub use dry_run::{
+    CostRole, DEFAULT_OUTPUT_BUDGET, DryRunOptions, DryRunPlan, GUARD_OUTPUT_BUDGET, Price,
+    RolePlan, TokenSource, dry_run, estimate_tokens,
+};
 pub use evaluate::{EvalConfig, EvalOutcome, evaluate};
 pub use human::HumanJudge;
 pub use judges::{JudgeFactory, JudgeRegistry, JudgeSetup, JudgeSpec};

@@ -110,7 +110,23 @@ struct KeyView<'a> {
     status: Status,
 }
 
+impl ResumeState {
+    /// What a run resuming `results` would skip, read without changing anything (no lock, no
+    /// repair): a torn last line is left out, as the repair would cut it off. For a dry run.
+    ///
+    /// # Errors
+    /// [`EvalError::CorruptStore`] for a bad line before the last, or an I/O error.
+    pub fn read(results: &Path) -> Result<ResumeState> {
+        scan(results, None)
+    }
+}
+
 pub(super) fn scan_and_repair(path: &Path, torn_path: &Path) -> Result<ResumeState> {
+    scan(path, Some(torn_path))
+}
+
+/// Scans `path`; with `repair` (the torn-line file), repairs a torn last line as well.
+fn scan(path: &Path, repair: Option<&Path>) -> Result<ResumeState> {
     let mut state = ResumeState::default();
     let file = match fs::File::open(path) {
         Ok(f) => f,
@@ -135,7 +151,7 @@ pub(super) fn scan_and_repair(path: &Path, torn_path: &Path) -> Result<ResumeSta
         let complete = line.last() == Some(&b'\n');
         let body = trim_line(&line);
         if body.iter().all(u8::is_ascii_whitespace) {
-            if !complete {
+            if !complete && repair.is_some() {
                 // Trailing whitespace without a newline: cut it off.
                 truncate(path, start)?;
             }
@@ -143,7 +159,7 @@ pub(super) fn scan_and_repair(path: &Path, torn_path: &Path) -> Result<ResumeSta
         }
         match serde_json::from_slice::<KeyView<'_>>(body) {
             Ok(view) => {
-                if !complete {
+                if !complete && repair.is_some() {
                     // A whole record that lost only its newline: complete it.
                     let mut f = OpenOptions::new()
                         .append(true)
@@ -176,6 +192,10 @@ pub(super) fn scan_and_repair(path: &Path, torn_path: &Path) -> Result<ResumeSta
                 }
             }
             Err(_) if !complete => {
+                let Some(torn_path) = repair else {
+                    // Read only: the repair would cut this line off.
+                    break;
+                };
                 // The last line was cut by a crash: keep a copy, cut it off.
                 let mut t = OpenOptions::new()
                     .create(true)

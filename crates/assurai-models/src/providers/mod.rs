@@ -12,6 +12,7 @@ pub use gemini::{GEMINI_BASE_URL, GeminiGenerate};
 pub use http::HttpClient;
 pub use openai::{
     DEFAULT_MAX_RESPONSE_BYTES, OPENAI_BASE_URL, OpenAiChat, OpenAiConfig, OpenAiImages,
-    OpenAiJson, OpenAiSpeech, OpenAiTranscriber, OpenAiVideo, is_openai_host,
+    OpenAiJson, OpenAiSpeech, OpenAiTokenizer, OpenAiTranscriber, OpenAiVideo, TokenCount,
+    is_openai_host,
 };
 pub use replay::{RecordedOutput, ReplayModel, to_jsonl_line};

@@ -8,6 +8,7 @@ mod chat;
 mod images;
 mod json;
 mod speech;
+mod tokenize;
 mod transcription;
 mod video;
 
@@ -15,6 +16,7 @@ pub use chat::OpenAiChat;
 pub use images::OpenAiImages;
 pub use json::OpenAiJson;
 pub use speech::OpenAiSpeech;
+pub use tokenize::{OpenAiTokenizer, TokenCount};
 pub use transcription::OpenAiTranscriber;
 pub use video::OpenAiVideo;
 
