@@ -251,6 +251,64 @@ async fn transcription_usage_is_read_when_billed_in_tokens_and_unknown_otherwise
 }
 
 #[tokio::test]
+async fn tokenize_reads_vllm_and_llama_cpp_answers_and_sends_one_body_for_both() {
+    use assurai_models::providers::OpenAiTokenizer;
+    use assurai_models::{Message, Role};
+    let server = TestServer::start(vec![
+        // vLLM: the chat form, counted through the template.
+        Reply::json(
+            200,
+            r#"{"count":7,"max_model_len":4096,"tokens":[1,2,3,4,5,6,7]}"#,
+        ),
+        // llama.cpp's server: the content's tokens.
+        Reply::json(200, r#"{"tokens":[11,12,13]}"#),
+        Reply::json(404, r#"{"error":{"code":404,"message":"File Not Found"}}"#),
+        Reply::json(200, r#"{"tokens_count":3}"#),
+    ])
+    .await;
+    let t = OpenAiTokenizer::new(cfg(&server, "local-7b")).unwrap();
+    assert!(
+        t.url().ends_with("/tokenize") && !t.url().contains("/v1/"),
+        "{}",
+        t.url()
+    );
+    let msgs = [
+        Message::text(Role::System, "규칙"),
+        Message::text(Role::User, "안녕하세요"),
+    ];
+    let vllm = t.count(&msgs).await.unwrap();
+    assert_eq!(
+        (vllm.tokens, vllm.max_model_len, vllm.chat_template),
+        (7, Some(4096), true)
+    );
+    let llama = t.count(&msgs).await.unwrap();
+    assert_eq!(
+        (llama.tokens, llama.max_model_len, llama.chat_template),
+        (3, None, false)
+    );
+    let missing = t.count(&msgs).await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::BadRequest, "{missing}");
+    assert!(missing.to_string().contains("404"), "{missing}");
+    assert_eq!(
+        t.count(&msgs).await.unwrap_err().kind(),
+        ErrorKind::MalformedResponse
+    );
+    let r = &server.requests()[0];
+    assert_eq!(r.path, "/tokenize");
+    let body = r.json();
+    assert_eq!(body["model"], "local-7b");
+    assert_eq!(body["messages"][1]["role"], "user");
+    assert_eq!(body["messages"][1]["content"], "안녕하세요");
+    assert_eq!(body["add_generation_prompt"], true);
+    assert_eq!(body["content"], "규칙\n안녕하세요");
+    assert_eq!(
+        r.header("authorization"),
+        Some("Bearer sk-media-secret"),
+        "the configured key goes with it"
+    );
+}
+
+#[tokio::test]
 async fn video_job_create_poll_download() {
     let server = ScriptedServer::start(vec![
         Reply::json(
