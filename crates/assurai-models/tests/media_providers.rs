@@ -254,7 +254,7 @@ async fn transcription_usage_is_read_when_billed_in_tokens_and_unknown_otherwise
 async fn tokenize_reads_vllm_and_llama_cpp_answers_and_sends_one_body_for_both() {
     use assurai_models::providers::OpenAiTokenizer;
     use assurai_models::{Message, Role};
-    let server = TestServer::start(vec![
+    let server = ScriptedServer::start(vec![
         // vLLM: the chat form, counted through the template.
         Reply::json(
             200,
@@ -265,7 +265,7 @@ async fn tokenize_reads_vllm_and_llama_cpp_answers_and_sends_one_body_for_both()
         Reply::json(404, r#"{"error":{"code":404,"message":"File Not Found"}}"#),
         Reply::json(200, r#"{"tokens_count":3}"#),
     ])
-    .await;
+    .unwrap();
     let t = OpenAiTokenizer::new(cfg(&server, "local-7b")).unwrap();
     assert!(
         t.url().ends_with("/tokenize") && !t.url().contains("/v1/"),
