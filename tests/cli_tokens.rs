@@ -57,7 +57,8 @@ fn the_report_totals_tokens_per_role_as_the_servers_reported_them() {
 }
 
 /// Two instances whose token counts are easy to compute by hand: a Q-only prompt `abcd` and
-/// a Multi-Session conversation of two user turns `ab`, `cde` (played turn by turn).
+/// a Multi-Session conversation of two user turns `ab`, `cde` (played turn by turn); and an
+/// image instance a text target does not run.
 fn tiny_dataset(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("tiny.jsonl");
     std::fs::write(
@@ -66,6 +67,9 @@ fn tiny_dataset(dir: &std::path::Path) -> std::path::PathBuf {
             r#"{"id":"q1","risk_factor":1,"prompt_type":"q_only","prompt":"abcd"}"#,
             "\n",
             r#"{"id":"m1","risk_factor":2,"prompt_type":"multi_session","turns":[{"role":"user","content":"ab"},{"role":"user","content":"cde"}]}"#,
+            "\n",
+            // An image instance: a text target leaves it out, the dry run as the run.
+            r#"{"id":"i1","risk_factor":3,"prompt_type":"q_only","modality":"image","prompt":"그림"}"#,
             "\n"
         ),
     )
@@ -122,6 +126,10 @@ fn a_dry_run_uses_tokenize_and_calls_no_model() {
     assert_eq!(stats.tokenize, 5, "{stats:?}");
     assert!(!out.exists(), "a dry run writes nothing");
     assert_eq!(plan["instances"], 2);
+    assert_eq!(
+        plan["left_out"],
+        serde_json::json!({"instances": 1, "produces": "text"})
+    );
     assert_eq!(plan["epochs"], 2);
     assert_eq!(plan["to_run"], 4);
     assert_eq!(plan["present"], 0);
