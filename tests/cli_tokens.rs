@@ -2,6 +2,7 @@
 //! servers reported them; `assurai run --dry-run` estimates them without calling any model.
 
 use assurai_mock_server::{Faults, MockServer};
+use serde_json::Value;
 
 use crate::proof_support::{assurai, records, report_json, run_args, runtime, write_dataset};
 

@@ -13,7 +13,7 @@ pub(crate) fn run(config: &EvalConfig, prices: &[String], json: bool) -> anyhow:
     for p in prices {
         match Price::parse_role(p) {
             Ok((role, price)) => options = options.price(role, price),
-            Err(e) => return super::run::usage(e),
+            Err(e) => return super::common::usage(e),
         }
     }
     let rt = tokio::runtime::Builder::new_current_thread()
