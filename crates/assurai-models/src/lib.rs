@@ -68,8 +68,7 @@ pub use generation::{
 pub use model::{TargetModel, Transcriber, Transcript, TranscriptionRequest};
 pub use registry::{
     Factory, ModelSpec, Registry, openai_json_from_spec, tokenizer_from_model_spec,
-    transcriber_from_model_spec,
-    transcriber_from_spec,
+    transcriber_from_model_spec, transcriber_from_spec,
 };
 pub use request::{
     AudioData, GenerationRequest, GenerationSettings, ImageData, Message, Part, Role,

@@ -262,8 +262,12 @@ async fn tokenize_reads_vllm_and_llama_cpp_answers_and_sends_one_body_for_both()
         ),
         // llama.cpp's server: the content's tokens.
         Reply::json(200, r#"{"tokens":[11,12,13]}"#),
-        Reply::json(404, r#"{"error":{"code":404,"message":"File Not Found"}}"#),
         Reply::json(200, r#"{"tokens_count":3}"#),
+        // No /tokenize: llama-cpp-python's /extras/tokenize answers, and is asked from then on.
+        Reply::json(404, r#"{"detail":"Not Found"}"#),
+        Reply::json(200, r#"{"tokens":[21,22]}"#),
+        Reply::json(200, r#"{"tokens":[31]}"#),
+        Reply::json(404, r#"{"detail":"Not Found"}"#),
     ])
     .unwrap();
     let t = OpenAiTokenizer::new(cfg(&server, "local-7b")).unwrap();
@@ -286,13 +290,30 @@ async fn tokenize_reads_vllm_and_llama_cpp_answers_and_sends_one_body_for_both()
         (llama.tokens, llama.max_model_len, llama.chat_template),
         (3, None, false)
     );
-    let missing = t.count(&msgs).await.unwrap_err();
-    assert_eq!(missing.kind(), ErrorKind::BadRequest, "{missing}");
-    assert!(missing.to_string().contains("404"), "{missing}");
     assert_eq!(
         t.count(&msgs).await.unwrap_err().kind(),
         ErrorKind::MalformedResponse
     );
+    assert_eq!(t.count(&msgs).await.unwrap().tokens, 2);
+    assert_eq!(t.count(&msgs).await.unwrap().tokens, 1);
+    let missing = t.count(&msgs).await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::BadRequest, "{missing}");
+    assert!(missing.to_string().contains("404"), "{missing}");
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/tokenize",
+            "/tokenize",
+            "/tokenize",
+            "/tokenize",
+            "/extras/tokenize",
+            "/extras/tokenize",
+            "/extras/tokenize"
+        ]
+    );
+    let extras = server.requests()[4].json();
+    assert_eq!(extras["input"], "규칙\n안녕하세요");
     let r = &server.requests()[0];
     assert_eq!(r.path, "/tokenize");
     let body = r.json();

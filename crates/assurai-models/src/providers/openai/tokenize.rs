@@ -25,7 +25,9 @@ pub struct TokenCount {
 ///
 /// One request body fits both servers: vLLM reads `model` and `messages` (its chat form, with
 /// the generation prompt) and answers `{"count", "max_model_len", "tokens"}`; llama.cpp reads
-/// `content` (the messages' text joined by newlines) and answers `{"tokens": [...]}`.
+/// `content` (the messages' text joined by newlines) and answers `{"tokens": [...]}`. A server
+/// that answers 404 there is asked llama-cpp-python's `POST {server}/extras/tokenize`
+/// (`{"input": …}` → `{"tokens": [...]}`) once; the endpoint that answered is kept.
 ///
 /// ```no_run
 /// use assurai_models::{Message, Role};
@@ -42,6 +44,8 @@ pub struct OpenAiTokenizer {
     model: String,
     endpoint: Endpoint,
     url: String,
+    /// 0: `/tokenize`; 1: `/extras/tokenize` (it answered where `/tokenize` was a 404).
+    extras: std::sync::atomic::AtomicBool,
 }
 
 impl OpenAiTokenizer {
@@ -58,10 +62,11 @@ impl OpenAiTokenizer {
             model: config.model,
             url: endpoint.url("/tokenize"),
             endpoint,
+            extras: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
-    /// The URL requests go to.
+    /// The URL requests go to first (`{server}/tokenize`).
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -81,23 +86,39 @@ impl OpenAiTokenizer {
             .map(Message::joined_text)
             .collect::<Vec<_>>()
             .join("\n");
-        let body = json!({
-            "model": self.model,
-            "messages": chat,
-            "add_generation_prompt": true,
-            "content": content,
-        });
-        let body = serde_json::to_vec(&body).map_err(|e| ModelError::BadRequest {
+        use std::sync::atomic::Ordering;
+        if !self.extras.load(Ordering::Relaxed) {
+            let body = json!({
+                "model": self.model,
+                "messages": chat,
+                "add_generation_prompt": true,
+                "content": content,
+            });
+            match self.post("/tokenize", &body).await {
+                Err(ModelError::BadRequest {
+                    status: Some(404), ..
+                }) => {}
+                other => return other,
+            }
+        }
+        let body = json!({"model": self.model, "input": content});
+        let n = self.post("/extras/tokenize", &body).await?;
+        self.extras.store(true, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Result<TokenCount, ModelError> {
+        let body = serde_json::to_vec(body).map_err(|e| ModelError::BadRequest {
             status: None,
-            message: format!("cannot encode the /tokenize request: {e}"),
+            message: format!("cannot encode the {path} request: {e}"),
         })?;
         // A blocked answer makes no sense here: any non-2xx is the status error.
-        let r = match self.endpoint.post_json("/tokenize", body).await? {
+        let r = match self.endpoint.post_json(path, body).await? {
             Ok(r) => r,
             Err(_) => {
-                return Err(ModelError::malformed(
-                    "/tokenize answered with a content-policy refusal",
-                ));
+                return Err(ModelError::malformed(format!(
+                    "{path} answered with a content-policy refusal"
+                )));
             }
         };
         let v: Value = serde_json::from_slice(&r.body).map_err(|e| {
@@ -120,9 +141,10 @@ impl OpenAiTokenizer {
                 max_model_len,
                 chat_template: false,
             }),
-            None => Err(self
-                .endpoint
-                .malformed("/tokenize answer has neither `count` nor `tokens`", &r.body)),
+            None => Err(self.endpoint.malformed(
+                &format!("{path} answer has neither `count` nor `tokens`"),
+                &r.body,
+            )),
         }
     }
 }
