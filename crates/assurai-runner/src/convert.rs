@@ -130,15 +130,15 @@ pub(crate) fn messages(instance: &Instance, dataset: &Dataset) -> Result<Vec<Mes
 /// (what a dry run counts).
 pub(crate) fn text_messages(instance: &Instance) -> Vec<Message> {
     let mut msgs = match &instance.input {
-        Input::Prompt(p) => vec![Message::text(ModelRole::User, with_choices(instance, p))],
+        Input::Prompt(p) => vec![Message::text(Role::User, with_choices(instance, p))],
         Input::Turns(turns) => {
             let mut msgs: Vec<Message> = turns
                 .iter()
                 .map(|t| Message::text(model_role(t.role), t.content.text()))
                 .collect();
-            if let Some(last) = msgs.iter_mut().rev().find(|m| m.role == ModelRole::User) {
+            if let Some(last) = msgs.iter_mut().rev().find(|m| m.role == Role::User) {
                 let text = with_choices(instance, &last.joined_text());
-                *last = Message::text(ModelRole::User, text);
+                *last = Message::text(Role::User, text);
             }
             msgs
         }
