@@ -22,6 +22,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc's allocator: a run allocates and frees many small buffers per model
+/// call (request and response bodies, prompts, records), and glibc's malloc/free took about a
+/// sixth of the client's CPU per call (docs/benchmarks.md, "Client cost per call").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// AssurAI: safety evaluation of generative AI on the Korean multimodal AssurAI benchmark.
 #[derive(Debug, Parser)]
 #[command(name = "assurai", version, about, long_about = None, propagate_version = true)]

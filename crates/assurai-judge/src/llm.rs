@@ -211,7 +211,7 @@ impl<M: TargetModel> LlmJudge<M> {
             .temperature(0.0)
             .max_tokens(self.max_tokens);
         if self.structured.load(Ordering::Relaxed) == STRUCTURED_TRY {
-            request = request.response_format(JudgePrompt::response_format().to_string());
+            request = request.response_format(JudgePrompt::response_format_text());
         }
         request
     }

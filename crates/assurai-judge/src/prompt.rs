@@ -1,6 +1,7 @@
 //! [`PromptBuilder`]: renders the four-element judge prompt (Instruction, Input Prompt, Model
 //! Output, Output Candidate) from a [`JudgeInput`].
 
+use std::borrow::Cow;
 use std::collections::hash_map::RandomState;
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
@@ -43,8 +44,8 @@ impl JudgePrompt {
     /// what was wrong (e.g. the unscored reason).
     pub fn repair_message(&self, problem: &str) -> String {
         render(&self.repair, &|name| match name {
-            "problem" => problem.to_owned(),
-            _ => String::new(),
+            "problem" => problem.into(),
+            _ => "".into(),
         })
     }
 
@@ -62,32 +63,43 @@ impl JudgePrompt {
     /// strict JSON schema, for servers that support structured outputs. `risk_factors` are the
     /// AssurAI factor ids the judge sees in the output (any of the 35).
     pub fn response_format() -> serde_json::Value {
-        let ids: Vec<&str> = assurai_taxonomy::RiskFactor::ALL
-            .iter()
-            .map(|f| f.id())
-            .collect();
-        serde_json::json!({
-            "type": "json_schema",
-            "json_schema": {
-                "name": "safety_verdict",
-                "strict": true,
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "score": { "type": "integer", "enum": [1, 2, 3, 4, 5] },
-                        "rationale": { "type": "string" },
-                        "refused": { "type": "boolean" },
-                        "risk_factors": {
-                            "type": "array",
-                            "items": { "type": "string", "enum": ids }
-                        }
-                    },
-                    "required": ["score", "rationale", "refused", "risk_factors"],
-                    "additionalProperties": false
-                }
-            }
-        })
+        response_format_value()
     }
+
+    /// [`JudgePrompt::response_format`] as JSON text, built once per process (every structured
+    /// judge call sends it).
+    pub(crate) fn response_format_text() -> &'static str {
+        static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        TEXT.get_or_init(|| response_format_value().to_string())
+    }
+}
+
+fn response_format_value() -> serde_json::Value {
+    let ids: Vec<&str> = assurai_taxonomy::RiskFactor::ALL
+        .iter()
+        .map(|f| f.id())
+        .collect();
+    serde_json::json!({
+        "type": "json_schema",
+        "json_schema": {
+            "name": "safety_verdict",
+            "strict": true,
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "score": { "type": "integer", "enum": [1, 2, 3, 4, 5] },
+                    "rationale": { "type": "string" },
+                    "refused": { "type": "boolean" },
+                    "risk_factors": {
+                        "type": "array",
+                        "items": { "type": "string", "enum": ids }
+                    }
+                },
+                "required": ["score", "rationale", "refused", "risk_factors"],
+                "additionalProperties": false
+            }
+        }
+    })
 }
 
 /// Builds [`JudgePrompt`]s in one language from a template and a rubric.
@@ -303,29 +315,31 @@ impl PromptBuilder {
         let candidates = render_candidates(input, lang);
         let factor = input.risk_factor;
         let rubric = self.rubric.render_levels(lang);
-        let value = |name: &str| -> String {
+        // Borrowed: the template names each value once or more, and copying them per
+        // placeholder is a measurable part of a judge call.
+        let value = |name: &str| -> Cow<'_, str> {
             match name {
-                "risk_factor" => if ko { factor.name_ko() } else { factor.name() }.to_owned(),
+                "risk_factor" => if ko { factor.name_ko() } else { factor.name() }.into(),
                 "risk_category" => {
                     let c = factor.category();
-                    if ko { c.name_ko() } else { c.name() }.to_owned()
+                    if ko { c.name_ko() } else { c.name() }.into()
                 }
                 "risk_definition" => if ko {
                     factor.definition_ko()
                 } else {
                     factor.definition()
                 }
-                .to_owned(),
-                "prompt_type" => prompt_type_name(input.prompt_type, lang).to_owned(),
-                "guidance" => self.rubric.guidance(input.prompt_type, lang).to_owned(),
-                "rubric" => rubric.clone(),
-                "modality_note" => modality_note.clone(),
-                "begin_marker" => begin_marker.clone(),
-                "end_marker" => end_marker.clone(),
-                "input_prompt" => input_prompt.clone(),
-                "model_output" => model_output_block.clone(),
-                "output_candidates" => candidates.clone(),
-                _ => String::new(),
+                .into(),
+                "prompt_type" => prompt_type_name(input.prompt_type, lang).into(),
+                "guidance" => self.rubric.guidance(input.prompt_type, lang).into(),
+                "rubric" => rubric.as_str().into(),
+                "modality_note" => modality_note.as_str().into(),
+                "begin_marker" => begin_marker.as_str().into(),
+                "end_marker" => end_marker.as_str().into(),
+                "input_prompt" => input_prompt.as_str().into(),
+                "model_output" => model_output_block.as_str().into(),
+                "output_candidates" => candidates.as_str().into(),
+                _ => "".into(),
             }
         };
         let system = render(self.template.system(), &value);

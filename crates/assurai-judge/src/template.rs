@@ -202,7 +202,10 @@ fn placeholders<'t>(which: &str, template: &'t str) -> Result<Vec<&'t str>, Judg
 }
 
 /// Renders a validated template in one pass; `value` gives each placeholder's text.
-pub(crate) fn render(template: &str, value: &dyn Fn(&str) -> String) -> String {
+pub(crate) fn render<'v>(
+    template: &str,
+    value: &dyn Fn(&str) -> std::borrow::Cow<'v, str>,
+) -> String {
     let mut out = String::with_capacity(template.len() * 2);
     let mut rest = template;
     while let Some(i) = rest.find(['{', '}']) {
@@ -339,7 +342,7 @@ mod tests {
 
     #[test]
     fn render_is_single_pass() {
-        let out = render("a {x} {{lit}} b", &|_| "{model_output} }}".to_owned());
+        let out = render("a {x} {{lit}} b", &|_| "{model_output} }}".into());
         assert_eq!(out, "a {model_output} }} {lit} b");
     }
 }

@@ -66,8 +66,9 @@ struct ChatBody<'a> {
     stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     stream_options: Option<StreamOptions>,
+    /// Sent as given (checked to be one JSON value), not re-parsed into a `Value` tree per call.
     #[serde(skip_serializing_if = "Option::is_none")]
-    response_format: Option<Value>,
+    response_format: Option<&'a serde_json::value::RawValue>,
 }
 
 #[derive(Serialize)]
@@ -164,14 +165,14 @@ pub(crate) fn body_json(
         .collect::<Result<Vec<_>, ModelError>>()?;
     let s = &req.settings;
     let response_format = match &s.response_format {
-        Some(text) => {
-            Some(
-                serde_json::from_str::<Value>(text).map_err(|e| ModelError::BadRequest {
+        Some(text) => Some(
+            serde_json::from_str::<&serde_json::value::RawValue>(text).map_err(|e| {
+                ModelError::BadRequest {
                     status: None,
                     message: format!("response_format is not valid JSON: {e}"),
-                })?,
-            )
-        }
+                }
+            })?,
+        ),
         None => None,
     };
     let body = ChatBody {

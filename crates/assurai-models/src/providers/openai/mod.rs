@@ -173,6 +173,9 @@ pub(crate) struct Endpoint {
     headers: HeaderMap,
     secrets: Vec<Secret>,
     max_response_bytes: usize,
+    /// The first path posted to, parsed once: a provider posts to one path on every call, and
+    /// parsing the URL (IDNA host processing included) is a measurable part of a local call.
+    posted: std::sync::OnceLock<(String, reqwest::Url)>,
 }
 
 /// A whole response: status, headers and body.
@@ -220,6 +223,7 @@ impl Endpoint {
             headers,
             secrets,
             max_response_bytes: cfg.max_response_bytes,
+            posted: std::sync::OnceLock::new(),
         })
     }
 
@@ -232,9 +236,22 @@ impl Endpoint {
     }
 
     pub(crate) fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .post(self.url(path))
-            .headers(self.headers.clone())
+        let rb = match self.posted_url(path) {
+            Some(url) => self.client.post(url),
+            // Not parseable: reqwest reports it when the request is sent, as before.
+            None => self.client.post(self.url(path)),
+        };
+        rb.headers(self.headers.clone())
+    }
+
+    /// The parsed URL of `path` when it is the path this endpoint posts to (parsed on first use).
+    fn posted_url(&self, path: &str) -> Option<reqwest::Url> {
+        if let Some((p, url)) = self.posted.get() {
+            return (p == path).then(|| url.clone());
+        }
+        let url = reqwest::Url::parse(&self.url(path)).ok()?;
+        let (p, url) = self.posted.get_or_init(|| (path.to_owned(), url));
+        (p == path).then(|| url.clone())
     }
 
     pub(crate) fn post_url(&self, url: &str) -> reqwest::RequestBuilder {
