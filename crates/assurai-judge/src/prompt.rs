@@ -483,6 +483,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn response_format_text_is_the_response_format() {
+        let text = JudgePrompt::response_format_text();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(text).unwrap(),
+            JudgePrompt::response_format()
+        );
+        // Built once: the same text on every call.
+        assert!(std::ptr::eq(text, JudgePrompt::response_format_text()));
+    }
+
+    #[test]
     fn tokens_differ() {
         let a = random_token();
         let b = random_token();

@@ -151,6 +151,29 @@ async fn audio_input_is_sent_as_input_audio_and_response_format_as_given() {
 }
 
 #[tokio::test]
+async fn response_format_is_checked_before_sending_and_sent_as_the_same_json() {
+    let server = ScriptedServer::start(vec![Reply::json(200, ok_body("{\"score\": 5}"))]).unwrap();
+    let spaced = GenerationRequest::prompt("r", "hi")
+        .response_format(" {\"type\": \"json_schema\", \"json_schema\": {\"strict\": true}}\n");
+    chat(&server, false).generate(&spaced).await.unwrap();
+    assert_eq!(
+        server.requests()[0].json()["response_format"],
+        serde_json::json!({"type": "json_schema", "json_schema": {"strict": true}})
+    );
+    for bad in [r#"{"type":"#, r#"{"type":"json_object"} {}"#, ""] {
+        let request = GenerationRequest::prompt("r2", "hi").response_format(bad);
+        let err = chat(&server, false).generate(&request).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BadRequest, "{bad:?}");
+        assert!(
+            err.to_string()
+                .contains("response_format is not valid JSON"),
+            "{bad:?}: {err}"
+        );
+    }
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
 async fn status_codes_map_to_error_groups() {
     let cases: Vec<(Reply, ErrorKind)> = vec![
         (
