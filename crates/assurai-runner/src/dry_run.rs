@@ -23,16 +23,15 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
-use assurai_dataset::{Dataset, Instance};
+use assurai_dataset::Instance;
 use assurai_judge::{DEFAULT_JUDGE_MAX_TOKENS, JudgedOutput, PromptBuilder};
 use assurai_models::providers::OpenAiTokenizer;
 use assurai_models::{Message, Modality, ModelSpec, Role};
 
-use crate::evaluate::select;
-use crate::setup::{build_target, replay_target, replays_dataset, with_key_env};
-use crate::{EvalConfig, JudgeSpec, Result, RunError, convert};
+use crate::evaluate::{Planned, plan};
+use crate::setup::with_key_env;
+use crate::{EvalConfig, Result, RunError, convert};
 use assurai_eval::{MANIFEST_FILE, Manifest, RESULTS_FILE, ResumeState};
 
 /// The target output assumed per call when `max_tokens` is not set (the servers' own limits
@@ -437,49 +436,14 @@ struct JudgePlan {
 /// As [`evaluate`](crate::evaluate) before its first model call: an invalid dataset, a bad
 /// spec, an unreadable run directory, or one holding another configuration.
 pub async fn dry_run(config: &EvalConfig, options: &DryRunOptions) -> Result<DryRunPlan> {
-    let dataset = Arc::new(match &config.source {
-        Some(ds) => ds.clone(),
-        None => Dataset::open(&config.dataset).map_err(RunError::Dataset)?,
-    });
-    let target_spec: ModelSpec = config
-        .target
-        .parse()
-        .map_err(|e| RunError::setup_from(format!("target {}", config.target), e))?;
-    let mut judge_specs = Vec::new();
-    for spec in &config.judges {
-        let spec: JudgeSpec = spec.parse()?;
-        config.judge_registry.check(&spec)?;
-        judge_specs.push(spec);
-    }
-    // The target is built as the run builds it (no connection is made), before the scan: its
-    // modality selects the instances.
-    let built = match replays_dataset(&target_spec, &dataset) {
-        Some(_) => None,
-        None => Some(build_target(
-            &target_spec,
-            &dataset,
-            &config.registry,
-            config.api_key_env.as_deref(),
-            &config.reliability,
-        )?),
-    };
-    let produces = built
-        .as_ref()
-        .filter(|t| !t.is_replay && !config.all_modalities)
-        .map(|t| t.model.modality());
-    let selection = select(&dataset, &target_spec, config, produces)?;
-    let target = match (built, &selection.recorded) {
-        (Some(target), _) => target,
-        (None, Some(recorded)) => replay_target(Arc::clone(recorded)),
-        (None, None) => {
-            return Err(RunError::setup(format!(
-                "{target_spec}: no recorded responses to replay"
-            )));
-        }
-    };
-    let left_out = produces
-        .filter(|_| selection.left_out > 0)
-        .map(|m| (selection.left_out, m));
+    let Planned {
+        dataset,
+        target_spec,
+        judge_specs,
+        target,
+        selection,
+        left_out,
+    } = plan(config)?;
     let resume = read_resume(config, &selection.content_hash)?;
     let instances = selection.count;
 

@@ -9,7 +9,9 @@ use assurai_dataset::{Allocation, Dataset, Instance, Sampler, Shard, Validator};
 use assurai_judge::Language;
 use assurai_models::{GenerationSettings, Modality, ModelSpec, Registry, Transcriber};
 
-use crate::setup::{Reliability, build_judges, build_target, replay_target, replays_dataset};
+use crate::setup::{
+    Reliability, Target, build_judges, build_target, replay_target, replays_dataset,
+};
 use crate::{
     CancelToken, JudgeRegistry, JudgeSetup, JudgeSpec, Progress, RecordedResponses,
     RecordedTranscriber, RunOptions, RunSummary, Runner,
@@ -199,47 +201,14 @@ pub async fn evaluate(
     cancel: &CancelToken,
     on_progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<EvalOutcome> {
-    let dataset = Arc::new(match &config.source {
-        Some(ds) => ds.clone(),
-        None => Dataset::open(&config.dataset).map_err(RunError::Dataset)?,
-    });
-    // Specs fail fast, before the dataset is read.
-    let target_spec: ModelSpec = config
-        .target
-        .parse()
-        .map_err(|e| RunError::setup_from(format!("target {}", config.target), e))?;
-    for spec in &config.judges {
-        config.judge_registry.check(&spec.parse::<JudgeSpec>()?)?;
-    }
-    // A target other than a replay of the dataset is built before the scan:
-    // its modality selects the instances.
-    let built = match replays_dataset(&target_spec, &dataset) {
-        Some(_) => None,
-        None => Some(build_target(
-            &target_spec,
-            &dataset,
-            &config.registry,
-            config.api_key_env.as_deref(),
-            &config.reliability,
-        )?),
-    };
-    let produces = built
-        .as_ref()
-        .filter(|t| !t.is_replay && !config.all_modalities)
-        .map(|t| t.model.modality());
-    let selection = select(&dataset, &target_spec, config, produces)?;
-    let target = match (built, &selection.recorded) {
-        (Some(target), _) => target,
-        (None, Some(recorded)) => replay_target(Arc::clone(recorded)),
-        (None, None) => {
-            return Err(RunError::setup(format!(
-                "{target_spec}: no recorded responses to replay"
-            )));
-        }
-    };
-    let selection_left_out = produces
-        .filter(|_| selection.left_out > 0)
-        .map(|m| (selection.left_out, m));
+    let Planned {
+        dataset,
+        target_spec,
+        target,
+        selection,
+        left_out: selection_left_out,
+        ..
+    } = plan(config)?;
     let judges = build_judges(
         &config.judges,
         &config.judge_registry,
@@ -335,6 +304,75 @@ pub async fn evaluate(
         resumed: resume.n_completed(),
         repaired_torn_line: resume.torn().is_some(),
         left_out: selection_left_out,
+    })
+}
+
+/// What both a run and a dry run decide before their first model call: the dataset, the parsed
+/// target and judge specs, the target (built, or a replay of the dataset) and the one scan's
+/// selection.
+pub(crate) struct Planned {
+    pub(crate) dataset: Arc<Dataset>,
+    pub(crate) target_spec: ModelSpec,
+    pub(crate) judge_specs: Vec<JudgeSpec>,
+    pub(crate) target: Target,
+    pub(crate) selection: Selection,
+    /// Instances left out because the live target does not produce their modality.
+    pub(crate) left_out: Option<(u64, Modality)>,
+}
+
+/// Opens the dataset, parses the specs (failing fast, before the dataset is read), builds the
+/// target and scans the dataset once. No connection is made.
+pub(crate) fn plan(config: &EvalConfig) -> Result<Planned> {
+    let dataset = Arc::new(match &config.source {
+        Some(ds) => ds.clone(),
+        None => Dataset::open(&config.dataset).map_err(RunError::Dataset)?,
+    });
+    let target_spec: ModelSpec = config
+        .target
+        .parse()
+        .map_err(|e| RunError::setup_from(format!("target {}", config.target), e))?;
+    let mut judge_specs = Vec::new();
+    for spec in &config.judges {
+        let spec: JudgeSpec = spec.parse()?;
+        config.judge_registry.check(&spec)?;
+        judge_specs.push(spec);
+    }
+    // A target other than a replay of the dataset is built before the scan:
+    // its modality selects the instances.
+    let built = match replays_dataset(&target_spec, &dataset) {
+        Some(_) => None,
+        None => Some(build_target(
+            &target_spec,
+            &dataset,
+            &config.registry,
+            config.api_key_env.as_deref(),
+            &config.reliability,
+        )?),
+    };
+    let produces = built
+        .as_ref()
+        .filter(|t| !t.is_replay && !config.all_modalities)
+        .map(|t| t.model.modality());
+    let selection = select(&dataset, &target_spec, config, produces)?;
+    let target = match (built, &selection.recorded) {
+        (Some(target), _) => target,
+        (None, Some(recorded)) => replay_target(Arc::clone(recorded)),
+        (None, None) => {
+            return Err(RunError::setup(format!(
+                "{target_spec}: no recorded responses to replay"
+            )));
+        }
+    };
+    let left_out = produces
+        .filter(|_| selection.left_out > 0)
+        .map(|m| (selection.left_out, m));
+    Ok(Planned {
+        dataset,
+        target_spec,
+        judge_specs,
+        target,
+        selection,
+        left_out,
     })
 }
 
