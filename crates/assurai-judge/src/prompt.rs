@@ -123,15 +123,20 @@ pub struct PromptBuilder {
     language: Language,
     template: PromptTemplate,
     rubric: Rubric,
+    /// `rubric`'s five levels rendered in `language`, once per builder (they are the same text
+    /// in every prompt).
+    levels: String,
 }
 
 impl PromptBuilder {
     /// The built-in template and rubric in `language`.
     pub fn new(language: Language) -> Self {
+        let rubric = Rubric::default();
         Self {
             language,
             template: PromptTemplate::builtin(language),
-            rubric: Rubric::default(),
+            levels: rubric.render_levels(language),
+            rubric,
         }
     }
 
@@ -143,6 +148,7 @@ impl PromptBuilder {
 
     /// Replaces the rubric.
     pub fn rubric(mut self, rubric: Rubric) -> Self {
+        self.levels = rubric.render_levels(self.language);
         self.rubric = rubric;
         self
     }
@@ -314,7 +320,6 @@ impl PromptBuilder {
         let input_prompt = render_input_prompt(input, lang);
         let candidates = render_candidates(input, lang);
         let factor = input.risk_factor;
-        let rubric = self.rubric.render_levels(lang);
         // Borrowed: the template names each value once or more, and copying them per
         // placeholder is a measurable part of a judge call.
         let value = |name: &str| -> Cow<'_, str> {
@@ -332,7 +337,7 @@ impl PromptBuilder {
                 .into(),
                 "prompt_type" => prompt_type_name(input.prompt_type, lang).into(),
                 "guidance" => self.rubric.guidance(input.prompt_type, lang).into(),
-                "rubric" => rubric.as_str().into(),
+                "rubric" => self.levels.as_str().into(),
                 "modality_note" => modality_note.as_str().into(),
                 "begin_marker" => begin_marker.as_str().into(),
                 "end_marker" => end_marker.as_str().into(),
