@@ -112,19 +112,19 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
         ("judge", "judge", server.base_url(), echo.clone()),
     ] {
         let out = tmp.path().join(format!("echo-{name}"));
-        let o = assurai()
-            .env("JUDGE_KEY", JUDGE_SECRET)
-            .env("RUST_LOG", "trace")
-            .args([
+        let run = |extra: &[&str]| {
+            let target = format!("openai:target-ko@{target}");
+            let judge = format!("llm:judge-ko@{judge}");
+            let mut args = vec![
                 "run",
                 "--dataset",
                 data.to_str().unwrap(),
                 "--out",
                 out.to_str().unwrap(),
                 "--target",
-                &format!("openai:target-ko@{target}"),
+                &target,
                 "--judge",
-                &format!("llm:judge-ko@{judge}"),
+                &judge,
                 "--judge-api-key-env",
                 "JUDGE_KEY",
                 // Named, so the key is sent to this local server (and echoed back).
@@ -134,9 +134,16 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
                 "0",
                 "--circuit-breaker",
                 "0",
-            ])
-            .output()
-            .unwrap();
+            ];
+            args.extend_from_slice(extra);
+            assurai()
+                .env("JUDGE_KEY", JUDGE_SECRET)
+                .env("RUST_LOG", "trace")
+                .args(&args)
+                .output()
+                .unwrap()
+        };
+        let o = run(&[]);
         // With the preflight (on by default) the run stops before the first record, and its
         // message is as clean as the records.
         assert_eq!(o.status.code(), Some(1));
@@ -145,31 +152,7 @@ fn api_keys_never_appear_in_results_manifests_reports_logs_or_errors() {
         assert!(stderr.contains("[REDACTED]"), "{stderr}");
         assert_output_clean(&o);
         assert!(!out.join("results.jsonl").exists());
-        let o = assurai()
-            .env("JUDGE_KEY", JUDGE_SECRET)
-            .env("RUST_LOG", "trace")
-            .args([
-                "run",
-                "--dataset",
-                data.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--target",
-                &format!("openai:target-ko@{target}"),
-                "--judge",
-                &format!("llm:judge-ko@{judge}"),
-                "--judge-api-key-env",
-                "JUDGE_KEY",
-                "--api-key-env",
-                "OPENAI_API_KEY",
-                "--max-retries",
-                "0",
-                "--circuit-breaker",
-                "0",
-                "--no-preflight",
-            ])
-            .output()
-            .unwrap();
+        let o = run(&["--no-preflight"]);
         // Every record is an error: exit 1, with the count and the command.
         assert_exit(&o, 1);
         let stderr = String::from_utf8_lossy(&o.stderr);
