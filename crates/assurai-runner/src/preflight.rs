@@ -28,7 +28,10 @@ use assurai_dataset::{Input, Instance};
 use assurai_judge::{JudgedOutput, Language, PromptBuilder};
 use assurai_models::layers::FailureClass;
 use assurai_models::providers::OpenAiJson;
-use assurai_models::{ModelError, ModelSpec, Role, openai_json_from_spec};
+use assurai_models::providers::OpenAiTokenizer;
+use assurai_models::{
+    Message, ModelError, ModelSpec, Role, openai_json_from_spec, tokenizer_from_model_spec,
+};
 
 use crate::convert::judge_input;
 use crate::setup::with_key_env;
@@ -189,17 +192,9 @@ struct Checker {
     timeout: Duration,
     /// Per base URL: the served model ids (`None`: no `/models`).
     models: HashMap<String, Option<Vec<String>>>,
-    /// Per base URL: which tokenizer endpoint answers (`None`: none).
-    tokenizer: HashMap<String, Option<Tokenizer>>,
+    /// Per base URL: its tokenizer endpoint (`None`: it has none that answers).
+    tokenizer: HashMap<String, Option<OpenAiTokenizer>>,
     notes: Vec<String>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Tokenizer {
-    /// llama.cpp and vLLM: `POST /tokenize`.
-    Root,
-    /// llama-cpp-python: `POST /extras/tokenize`.
-    Extras,
 }
 
 fn stop(role: &str, what: impl std::fmt::Display) -> RunError {
@@ -314,12 +309,7 @@ impl Checker {
             return Ok(());
         };
         let (base, _) = key_of(spec);
-        let text: String = messages
-            .iter()
-            .map(|(_, t)| t.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        if let Some(count) = self.count_tokens(&base, client, &text).await {
+        if let Some(count) = self.count_tokens(&base, spec, messages).await {
             // The chat template adds tokens; a prompt cut to fit loses far more than 5 %.
             if (read as f64) < 0.95 * count as f64 {
                 return Err(self.truncated(role, what, read, Some(count)));
@@ -444,39 +434,34 @@ impl Checker {
         )
     }
 
-    /// The server's own token count of `text`, where it has a tokenizer endpoint.
-    async fn count_tokens(&mut self, base: &str, client: &OpenAiJson, text: &str) -> Option<u64> {
-        let known = self.tokenizer.get(base).copied();
-        let order: Vec<Tokenizer> = match known {
-            Some(None) => return None,
-            Some(Some(t)) => vec![t],
-            None => vec![Tokenizer::Root, Tokenizer::Extras],
+    /// The server's own token count of `messages`, where it has a tokenizer endpoint
+    /// ([`OpenAiTokenizer`]: `/tokenize`, else `/extras/tokenize`); a server whose endpoint
+    /// fails once is not asked again.
+    async fn count_tokens(
+        &mut self,
+        base: &str,
+        spec: &ModelSpec,
+        messages: &[(Role, String)],
+    ) -> Option<u64> {
+        if !self.tokenizer.contains_key(base) {
+            self.tokenizer
+                .insert(base.to_owned(), tokenizer_from_model_spec(spec).ok());
+        }
+        let messages: Vec<Message> = messages
+            .iter()
+            .map(|(r, t)| Message::text(*r, t.clone()))
+            .collect();
+        let counted = match self.tokenizer.get(base)? {
+            Some(t) => self.timed(t.count(&messages)).await,
+            None => return None,
         };
-        for t in order {
-            let (path, body) = match t {
-                // llama.cpp reads `content`, vLLM `prompt` (and `model`).
-                Tokenizer::Root => (
-                    "/tokenize",
-                    serde_json::json!({"content": text, "prompt": text, "model": client.model(),
-                        "add_special": false, "add_special_tokens": false}),
-                ),
-                Tokenizer::Extras => (
-                    "/extras/tokenize",
-                    serde_json::json!({"input": text, "model": client.model()}),
-                ),
-            };
-            let answer = self
-                .timed(client.post_root(path, body.to_string().into_bytes()))
-                .await;
-            if let Ok(b) = answer
-                && let Some(n) = token_count(&b)
-            {
-                self.tokenizer.insert(base.to_owned(), Some(t));
-                return Some(n);
+        match counted {
+            Ok(n) => Some(n.tokens),
+            Err(_) => {
+                self.tokenizer.insert(base.to_owned(), None);
+                None
             }
         }
-        self.tokenizer.insert(base.to_owned(), None);
-        None
     }
 }
 
@@ -495,15 +480,6 @@ fn body(client: &OpenAiJson, messages: &[(Role, String)]) -> Vec<u8> {
 fn usage_prompt_tokens(body: &[u8]) -> Option<u64> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     v.get("usage")?.get("prompt_tokens")?.as_u64()
-}
-
-/// `{"tokens": […]}` (llama.cpp, llama-cpp-python, vLLM) or `{"count": N}` (vLLM).
-fn token_count(body: &[u8]) -> Option<u64> {
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    if let Some(n) = v.get("count").and_then(serde_json::Value::as_u64) {
-        return Some(n);
-    }
-    v.get("tokens")?.as_array().map(|a| a.len() as u64)
 }
 
 /// The ids of `{"data": [{"id": …}, …]}`; `None` when the body is not such a list.
