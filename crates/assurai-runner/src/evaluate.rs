@@ -204,13 +204,13 @@ pub async fn evaluate(
     let Planned {
         dataset,
         target_spec,
+        judge_specs,
         target,
         selection,
         left_out: selection_left_out,
-        ..
     } = plan(config)?;
     let judges = build_judges(
-        &config.judges,
+        &judge_specs,
         &config.judge_registry,
         &JudgeSetup {
             models: &config.registry,

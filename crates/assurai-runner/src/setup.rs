@@ -285,12 +285,12 @@ pub fn build_target(
     })
 }
 
-/// Builds the judges of a run from their specs through `registry` (see
+/// Builds the judges of a run from their parsed specs through `registry` (see
 /// [`JudgeRegistry::with_builtins`] for the built-in kinds), as one
 /// [`EnsembleJudge`] whose members run concurrently and whose median scores
 /// each record.
 pub fn build_judges(
-    specs: &[String],
+    specs: &[JudgeSpec],
     registry: &JudgeRegistry,
     setup: &JudgeSetup<'_>,
 ) -> Result<EnsembleJudge> {
@@ -301,8 +301,7 @@ pub fn build_judges(
     }
     let mut ensemble = EnsembleJudge::new(Aggregation::Median);
     for spec in specs {
-        let spec: JudgeSpec = spec.parse()?;
-        ensemble = ensemble.shared_member(registry.build(&spec, setup)?);
+        ensemble = ensemble.shared_member(registry.build(spec, setup)?);
     }
     Ok(ensemble)
 }
